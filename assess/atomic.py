@@ -1,0 +1,51 @@
+"""Atomic output writing: a crash or kill never leaves a half-written file under its final name."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from .errors import AssessError
+from .yamlio import os_error_text
+
+
+class OutputError(AssessError):
+    """An output file could not be written (full disk, read-only folder, no permission)."""
+
+    def __init__(self, path: Path, exc: OSError):
+        super().__init__(f"{path}：无法写入输出文件（{os_error_text(exc)}），原有文件保持不变")
+
+
+@contextmanager
+def atomic_path(target: Path) -> Iterator[Path]:
+    """Yield a temporary path beside `target`; rename it onto `target` only if the block succeeds."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        os.close(handle)
+    except OSError as exc:
+        raise OutputError(target, exc) from exc
+    temp = Path(name)
+    try:
+        yield temp
+        os.replace(temp, target)
+    except OSError as exc:
+        raise OutputError(target, exc) from exc
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def write_text(target: Path, text: str) -> None:
+    """Write a UTF-8 text file atomically."""
+    with atomic_path(target) as temp:
+        temp.write_text(text, encoding="utf-8")
+
+
+def write_json(target: Path, data: Any) -> None:
+    """Write JSON (UTF-8, Chinese kept readable, keys in a stable order) atomically."""
+    write_text(target, json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False, default=str) + "\n")

@@ -1,0 +1,214 @@
+"""YAML loading that remembers line numbers, so every error can point at `file:line`."""
+
+from __future__ import annotations
+
+import errno
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from .errors import Finding
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class LineDict(dict):
+    """A mapping from YAML that knows the line of each key (1-based)."""
+
+    line: int = 0
+    key_lines: dict[Any, int]
+
+
+class LineList(list):
+    """A sequence from YAML that knows the line of each item (1-based)."""
+
+    line: int = 0
+    item_lines: list[int]
+
+
+class _LineLoader(yaml.SafeLoader):
+    """Safe loader building LineDict/LineList and rejecting duplicate keys."""
+
+    def __init__(self, stream: str, source: str):
+        super().__init__(stream)
+        self.source = source
+        self.findings: list[Finding] = []
+
+    def construct_mapping(self, node, deep=False):  # noqa: D401 - PyYAML hook
+        mapping = LineDict()
+        mapping.line = node.start_mark.line + 1
+        mapping.key_lines = {}
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
+            if key in mapping:
+                self.findings.append(
+                    Finding(
+                        path=self.source,
+                        line=line,
+                        message=f"重复的键“{key}”（第 {mapping.key_lines[key]} 行已出现），请删除其中一个",
+                    )
+                )
+                continue
+            mapping[key] = self.construct_object(value_node, deep=True)
+            mapping.key_lines[key] = line
+        return mapping
+
+    def construct_sequence(self, node, deep=False):
+        items = LineList(self.construct_object(child, deep=True) for child in node.value)
+        items.line = node.start_mark.line + 1
+        items.item_lines = [child.start_mark.line + 1 for child in node.value]
+        return items
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _LineLoader.construct_mapping)
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _LineLoader.construct_sequence)
+
+
+def load_yaml(path: Path, source: str) -> tuple[Any, list[Finding]]:
+    """Parse a YAML file; return its data (None on failure) and the problems found.
+
+    `source` is the name used in messages (the path relative to the project).
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return None, [Finding(path=source, message="文件不是 UTF-8 编码，请用 UTF-8 另存后重试")]
+    except OSError as exc:
+        return None, [Finding(path=source, message=f"无法读取文件：{os_error_text(exc)}")]
+    loader = _LineLoader(text, source)
+    try:
+        data = loader.get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        problem = exc.problem or "格式错误"
+        return None, [Finding(path=source, line=line, message=f"YAML 语法错误：{problem}（请检查缩进、冒号和引号）")]
+    except yaml.YAMLError as exc:
+        return None, [Finding(path=source, message=f"YAML 语法错误：{exc}")]
+    finally:
+        loader.dispose()
+    return data, loader.findings
+
+
+def os_error_text(exc: OSError) -> str:
+    """Chinese wording for the operating-system errors an office actually meets."""
+    return {
+        errno.ENOENT: "文件不存在",
+        errno.EACCES: "没有读取权限",
+        errno.EISDIR: "这是一个文件夹，不是文件",
+        errno.ENOSPC: "磁盘空间不足",
+        errno.EROFS: "磁盘为只读",
+    }.get(exc.errno, exc.strerror or str(exc))
+
+
+def validate_items(model: type[M], items: Any) -> list[M | None]:
+    """Validate list entries one by one, so checks can still run on the valid ones."""
+    if not isinstance(items, list):
+        return []
+    results: list[M | None] = []
+    for item in items:
+        try:
+            results.append(model.model_validate(item))
+        except ValidationError:
+            results.append(None)
+    return results
+
+
+def line_of(data: Any, loc: tuple[Any, ...]) -> int | None:
+    """Best line for a location path (as pydantic reports it) inside data from `load_yaml`."""
+    line = getattr(data, "line", None)
+    node = data
+    for part in loc:
+        if isinstance(node, LineDict) and part in node:
+            line = node.key_lines.get(part, line)
+            node = node[part]
+        elif isinstance(node, LineList) and isinstance(part, int) and 0 <= part < len(node):
+            line = node.item_lines[part]
+            node = node[part]
+        else:
+            break
+    return line
+
+
+_TYPE_NAMES = {
+    "string_type": "文本",
+    "list_type": "列表",
+    "dict_type": "键值映射",
+    "model_type": "键值映射",
+    "model_attributes_type": "键值映射",
+    "bool_type": "是/否（true/false）",
+    "bool_parsing": "是/否（true/false）",
+    "int_type": "整数",
+    "int_parsing": "整数",
+    "int_from_float": "整数",
+    "float_type": "数字",
+    "float_parsing": "数字",
+    "date_type": "日期（如 2023-07-15）",
+    "date_parsing": "日期（如 2023-07-15）",
+    "date_from_datetime_parsing": "日期（如 2023-07-15）",
+    "date_from_datetime_inexact": "日期（如 2023-07-15）",
+}
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    """Render a pydantic location as `a.b[2].c`, the way a YAML author reads it."""
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "（文件顶层）"
+
+
+def describe_error(error: dict[str, Any]) -> str:
+    """Translate one pydantic error into a Chinese sentence saying what was expected."""
+    kind = error["type"]
+    field = _field_name(tuple(error["loc"]))
+    received = error.get("input")
+    if kind == "missing":
+        return f"缺少必填字段“{field}”"
+    if kind == "extra_forbidden":
+        return f"未知字段“{field}”（是否拼写错误？）"
+    if kind == "literal_error":
+        return f"字段“{field}”的取值“{received}”无效，可选值：{error['ctx']['expected']}"
+    if kind == "value_error":
+        return f"字段“{field}”：{error['ctx']['error']}"
+    if kind in _TYPE_NAMES:
+        return f"字段“{field}”应为{_TYPE_NAMES[kind]}，实际为“{received}”"
+    return f"字段“{field}”的取值“{received}”无效（{error['msg']}）"
+
+
+def validate_data(model: type[M], data: Any, source: str) -> tuple[M | None, list[Finding]]:
+    """Validate parsed YAML against a pydantic model, turning every error into a located finding."""
+    try:
+        return model.model_validate(data), []
+    except ValidationError as exc:
+        findings = [
+            Finding(path=source, line=line_of(data, tuple(err["loc"])), message=describe_error(err))
+            for err in exc.errors()
+        ]
+        return None, findings
+
+
+@dataclass
+class Loaded(Generic[M]):
+    """A validated YAML file: the model (None if invalid), its problems, and a line finder."""
+
+    model: M | None
+    findings: list[Finding]
+    data: Any = None
+
+    def line(self, loc: tuple[Any, ...]) -> int | None:
+        """Line of a location inside the file, for findings raised after validation."""
+        return line_of(self.data, loc)
+
+
+def load_model(model: type[M], path: Path, source: str) -> Loaded[M]:
+    """Parse and validate one YAML file, collecting every problem instead of stopping at one."""
+    data, findings = load_yaml(path, source)
+    if data is None:
+        return Loaded(None, findings or [Finding(path=source, message="文件为空")])
+    parsed, errors = validate_data(model, data, source)
+    return Loaded(parsed, findings + errors, data)
