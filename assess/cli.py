@@ -81,6 +81,18 @@ def schema(output: Path | None) -> None:
         click.echo(f"已写入 {output}")
 
 
+# --- evidence commands (issue 3: init-evidence, index) ---
+
+
+# --- assessment commands (issue 4: status, gaps) ---
+
+
+# --- build command (issues 5-7: build) ---
+
+
+# --- workbook round trip (issue 6: import-xlsx) ---
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run a command, turning every AssessError into a Chinese message and exit code."""
     verbose = "-v" in (argv or sys.argv[1:]) or "--verbose" in (argv or sys.argv[1:])

@@ -1,0 +1,1 @@
+"""Renderers: present the one Assessment as Word, Excel and PDF; they never compute."""
