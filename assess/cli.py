@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import json
-import sys
 import traceback
 from pathlib import Path
 
@@ -33,13 +32,41 @@ def project_options(command):
     return wrapper
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class AssessGroup(click.Group):
+    """Click group that reports an AssessError once, in Chinese, with its documented exit code."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except InvalidInput as exc:
+            for finding in exc.findings:
+                click.echo(str(finding), err=True)
+            click.echo(f"共发现 {len(exc.findings)} 个问题，请修改后重新运行。", err=True)
+            ctx.exit(exc.exit_code)
+        except AssessError as exc:
+            self._report(ctx, f"错误：{exc}")
+            ctx.exit(exc.exit_code)
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:  # a bug: say so plainly instead of dumping a traceback
+            self._report(ctx, f"程序内部错误（{type(exc).__name__}: {exc}）。请加 -v 重新运行并把输出发给维护人员。")
+            ctx.exit(ExitCode.FAILED)
+
+    @staticmethod
+    def _report(ctx: click.Context, message: str) -> None:
+        """Print the message, preceded by the traceback when -v was given."""
+        if ctx.params.get("verbose"):
+            traceback.print_exc()
+        click.echo(message, err=True)
+
+
+@click.group(cls=AssessGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", is_flag=True, help="出错时显示完整的技术细节（traceback）。")
 @click.version_option(package_name="assess")
 @click.pass_context
 def cli(ctx: click.Context, verbose: bool) -> None:
     """assess：全国基层中医药工作示范县（区）创建自评工具。"""
-    ctx.obj = {"verbose": verbose}
+    ctx.ensure_object(dict)["verbose"] = verbose
 
 
 @cli.command()
@@ -93,30 +120,6 @@ def schema(output: Path | None) -> None:
 # --- workbook round trip (issue 6: import-xlsx) ---
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point: run a command, turning every AssessError into a Chinese message and exit code."""
-    verbose = "-v" in (argv or sys.argv[1:]) or "--verbose" in (argv or sys.argv[1:])
-    try:
-        cli.main(args=argv, prog_name="assess", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("已取消。", err=True)
-        return ExitCode.FAILED
-    except click.ClickException as exc:
-        exc.show()
-        return ExitCode.USAGE
-    except InvalidInput as exc:
-        for finding in exc.findings:
-            click.echo(str(finding), err=True)
-        click.echo(f"共发现 {len(exc.findings)} 个问题，请修改后重新运行。", err=True)
-        return exc.exit_code
-    except AssessError as exc:
-        if verbose:
-            traceback.print_exc()
-        click.echo(f"错误：{exc}", err=True)
-        return exc.exit_code
-    return ExitCode.OK
-
-
-def run() -> None:
-    """Console-script wrapper: exit with main()'s code."""
-    sys.exit(main())
+def main() -> None:
+    """Console-script entry point (`assess` and `python -m assess`)."""
+    cli(prog_name="assess")
