@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from .errors import Finding, InvalidInput, MissingProject, by_file_and_line, display_path
 from .models import Identifier, Strict, Text
@@ -40,6 +40,26 @@ class Paths(Strict):
     templates: str = Field(default="templates", description="模板文件夹")
 
 
+class OutputNames(Strict):
+    """File names of the three deliverables; {district} and {title} are filled in."""
+
+    report: str = Field(default="{district}创建{title}自评报告.docx", description="Word 自评报告文件名")
+    workbook: str = Field(default="{district}创建{title}自评表.xlsx", description="Excel 自评表/台账文件名")
+    dossier: str = Field(default="{district}创建{title}申报材料.pdf", description="PDF 申报材料文件名")
+
+    @field_validator("report", "workbook", "dossier")
+    @classmethod
+    def _known_placeholders(cls, name: str) -> str:
+        """Only {district} and {title} may appear, and the result must be a plain file name."""
+        try:
+            filled = name.format(district="区", title="称号")
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(f"文件名“{name}”中只能使用 {{district}} 和 {{title}} 两个占位符") from exc
+        if "/" in filled or "\\" in filled or filled.startswith("."):
+            raise ValueError(f"文件名“{name}”不能包含路径分隔符，也不能以 . 开头")
+        return name
+
+
 class ProjectConfig(Strict):
     """Contents of assess.yaml: who is creating, against which standard, and when."""
 
@@ -50,6 +70,7 @@ class ProjectConfig(Strict):
     standard: str = Field(description="指标标准 YAML 文件路径")
     departments: str = Field(description="部门名录 YAML 文件路径")
     paths: Paths = Field(default_factory=Paths)
+    outputs: OutputNames = Field(default_factory=OutputNames, description="输出文件名")
     report_date: date = Field(description="报告日期")
     phases: list[Phase] = Field(min_length=1, description="创建阶段及起止日期")
 
@@ -62,6 +83,10 @@ class ProjectConfig(Strict):
     def period(self) -> tuple[date, date]:
         """The assessment period: from the first phase's start to the last phase's end."""
         return min(p.start for p in self.phases), max(p.end for p in self.phases)
+
+    def output_name(self, kind: str) -> str:
+        """File name of one deliverable (report, workbook or dossier)."""
+        return getattr(self.outputs, kind).format(district=self.short_name, title=self.title)
 
     def phase(self, phase_id: str) -> Phase | None:
         """A phase by id, e.g. `rectify` for 整改提升."""
