@@ -1,0 +1,50 @@
+"""The raw tools that bound `assess`: what the same work costs with nothing but hashlib, img2pdf and qpdf."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+CHUNK = 1 << 20
+
+
+def read_all(paths: Iterable[Path]) -> int:
+    """Read every file once, so the anchor and the tool both start from a warm page cache."""
+    total = 0
+    buffer = bytearray(CHUNK)
+    for path in paths:
+        with path.open("rb", buffering=0) as handle:
+            while count := handle.readinto(buffer):
+                total += count
+    return total
+
+
+def sha256_pass(paths: Iterable[Path]) -> dict[Path, str]:
+    """A bare SHA-256 of every file in one process: the floor for a tool that must hash everything."""
+    digests = {}
+    for path in paths:
+        with path.open("rb") as handle:
+            digests[path] = hashlib.file_digest(handle, "sha256").hexdigest()
+    return digests
+
+
+def img2pdf_command() -> str:
+    """The img2pdf console script installed beside this interpreter."""
+    return str(Path(sys.executable).with_name("img2pdf"))
+
+
+def merge_with_raw_tools(images: list[Path], pdfs: list[Path], workdir: Path) -> Path:
+    """img2pdf over the images, then qpdf joining that and every PDF into one file: the appendix floor."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    pictures = workdir / "images.pdf"
+    merged = workdir / "anchor-appendix.pdf"
+    parts = []
+    if images:
+        subprocess.run([img2pdf_command(), "-o", str(pictures), *map(str, images)], check=True)
+        parts.append(pictures)
+    parts += pdfs
+    subprocess.run(["qpdf", "--empty", "--pages", *map(str, parts), "--", str(merged)], check=True)
+    return merged

@@ -1,0 +1,300 @@
+"""What the benchmark measures, each tool run beside the raw tools that bound it, in one process tree."""
+
+from __future__ import annotations
+
+import cProfile
+import os
+import pstats
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from assess.project import Project, load_project
+
+from .anchors import merge_with_raw_tools, read_all, sha256_pass
+from .synth import District, evidence_files
+from .timing import CliRun, Row, Unavailable, entry, fill, interleave, run_cli, seconds
+
+MIB = 1 << 20
+GIB_IN_MIB = 1024
+SUBSET_FUNCTION = ("weasyprint/pdf/fonts.py", "subset")
+
+
+@dataclass
+class Bench:
+    """One benchmark session over one generated district."""
+
+    district: District
+    runs: int
+    work: Path
+    anchors: dict[str, list[float]] = field(default_factory=dict)
+
+    @property
+    def root(self) -> Path:
+        """The district's project folder."""
+        return self.district.root
+
+    @cached_property
+    def project(self) -> Project:
+        """The district loaded as `assess` loads it."""
+        return load_project(self.root)
+
+    @cached_property
+    def files(self) -> list[Path]:
+        """Every evidence file, in path order."""
+        return list(evidence_files(self.root))
+
+    @property
+    def images(self) -> list[Path]:
+        """The scan-like JPEGs."""
+        return [p for p in self.files if p.suffix == ".jpg"]
+
+    @property
+    def pdfs(self) -> list[Path]:
+        """The multi-page PDFs."""
+        return [p for p in self.files if p.suffix == ".pdf"]
+
+    @property
+    def output(self) -> Path:
+        """The district's output folder (where the index cache lives)."""
+        return self.project.path("output")
+
+    def clear_cache(self) -> None:
+        """Empty the index cache, so the next index run starts cold."""
+        shutil.rmtree(self.output / ".cache", ignore_errors=True)
+
+    def sha256_seconds(self) -> float:
+        """One bare SHA-256 pass; its runs are kept as the anchor of later sums."""
+        elapsed = seconds(lambda: sha256_pass(self.files))
+        self.anchors.setdefault("sha256", []).append(elapsed)
+        return elapsed
+
+    def raw_merge_seconds(self) -> float:
+        """One img2pdf + qpdf merge of all evidence; its runs are kept as the anchor of later sums."""
+        elapsed = seconds(lambda: merge_with_raw_tools(self.images, self.pdfs, self.work / "anchor"))
+        self.anchors.setdefault("raw_merge", []).append(elapsed)
+        return elapsed
+
+
+def cli_command(name: str) -> None:
+    """Check that `assess NAME` exists, so a missing command reads as 'not available', not as a failure."""
+    from assess.cli import cli
+
+    if name not in cli.commands:
+        raise Unavailable(f"assess {name} 尚未实现")
+
+
+def cli_seconds(bench: Bench, command: str, *args: str) -> float:
+    """Wall time of one `assess` command on the district."""
+    cli_command(command)
+    return run_cli(bench.root, command, *args).seconds
+
+
+def library_index(bench: Bench) -> float:
+    """Wall time of build_index() called in this process, without interpreter start-up."""
+    build_index = entry("assess.evidence", "build_index")
+    return seconds(lambda: build_index(load_project(bench.root)))
+
+
+def cold(bench: Bench, step: Callable[[], float]) -> Callable[[], float]:
+    """The step, run after emptying the index cache (the emptying is not timed)."""
+
+    def run() -> float:
+        bench.clear_cache()
+        return step()
+
+    return run
+
+
+def touched(bench: Bench, step: Callable[[], float]) -> Callable[[], float]:
+    """The step, run after changing one evidence file's mtime (as `touch` would)."""
+    target = bench.pdfs[0] if bench.pdfs else bench.files[0]
+
+    def run() -> float:
+        moment = target.stat().st_mtime + 60
+        os.utime(target, (moment, moment))
+        return step()
+
+    return run
+
+
+def index_rows(bench: Bench) -> list[Row]:
+    """Cold, warm and one-file-touched index runs, by CLI and in-process, against a bare SHA-256 pass."""
+    read_all(bench.files)
+    cli = lambda: cli_seconds(bench, "index")  # noqa: E731
+    lib = lambda: library_index(bench)  # noqa: E731
+    first = interleave(bench.runs, {"sha256": bench.sha256_seconds, "cli": cold(bench, cli), "lib": cold(bench, lib)})
+    warm = interleave(bench.runs, {"cli": cli, "lib": lib})
+    target = bench.pdfs[0] if bench.pdfs else bench.files[0]
+    original = target.stat().st_mtime
+    try:
+        touch = interleave(bench.runs, {"cli": touched(bench, cli), "lib": touched(bench, lib)})
+    finally:
+        os.utime(target, (original, original))
+    rows = []
+    for way, label in (("cli", "CLI"), ("lib", "进程内")):
+        cold_runs = first[way]
+        base = {"anchor_runs": cold_runs} if isinstance(cold_runs, list) else {}
+        rows += [
+            fill(Row(f"index_cold_{way}", f"索引·空缓存（{label}）", anchor="SHA-256",
+                     anchor_runs=list(bench.anchors.get("sha256", [])), limit=1.5), cold_runs),
+            fill(Row(f"index_warm_{way}", f"索引·无改动（{label}）", anchor="索引·空缓存", limit=0.02, **base), warm[way]),
+            fill(Row(f"index_touch_{way}", f"索引·改动一个文件（{label}）", anchor="索引·空缓存", limit=0.03, **base), touch[way]),
+        ]
+    return rows
+
+
+def startup_row(bench: Bench) -> Row:
+    """Interpreter start-up and imports: the fixed cost of every `assess` command."""
+    outcome = interleave(bench.runs, {"cli": lambda: run_cli(None, "--version").seconds})
+    return fill(Row("startup", "启动（assess --version）"), outcome["cli"])
+
+
+def prepared_assessment(bench: Bench):
+    """The district's assessment, computed once for the renderer measurements."""
+    build_index = entry("assess.evidence", "build_index")
+    load_data = entry("assess.data", "load_data")
+    run_assessment = entry("assess.assessment", "run_assessment")
+    project = load_project(bench.root)
+    return run_assessment(project, build_index(project), load_data(project))
+
+
+def render_rows(bench: Bench) -> list[Row]:
+    """Evidence appendix against img2pdf + qpdf; the HTML part in pages per second; Word and Excel."""
+    read_all(bench.files)
+    try:
+        assessment = prepared_assessment(bench)
+        problem = None
+    except Exception as exc:  # the renderers need it; the raw-tool anchor does not
+        assessment, problem = None, exc
+    out = bench.work / "render"
+    out.mkdir(parents=True, exist_ok=True)
+
+    def needs_assessment(step: Callable[[], float]) -> Callable[[], float]:
+        """The step, or the reason there is no assessment to render."""
+
+        def run() -> float:
+            if problem is not None:
+                raise problem
+            return step()
+
+        return run
+
+    appendix = needs_assessment(lambda: appendix_seconds(bench, assessment, out / "appendix.pdf"))
+    merged = interleave(bench.runs, {"anchor": bench.raw_merge_seconds, "appendix": appendix})
+    html_pages: list[float] = []
+    rendered = interleave(
+        bench.runs,
+        {
+            "html": needs_assessment(lambda: html_seconds(bench, assessment, out / "dossier-light.pdf", html_pages)),
+            "docx": needs_assessment(lambda: renderer_seconds("assess.render.docx", "render_docx", bench, assessment, out / "report.docx")),
+            "xlsx": needs_assessment(lambda: renderer_seconds("assess.render.xlsx", "render_xlsx", bench, assessment, out / "workbook.xlsx")),
+        },
+    )
+    pages_per_second = [pages / elapsed for pages, elapsed in zip(html_pages, rendered["html"])] if isinstance(rendered["html"], list) else rendered["html"]
+    return [
+        fill(Row("appendix", "佐证附录合成", anchor="img2pdf+qpdf",
+                 anchor_runs=merged["anchor"] if isinstance(merged["anchor"], list) else [], limit=1.5), merged["appendix"]),
+        fill(Row("html", "HTML 部分（WeasyPrint）", unit="页/秒"), pages_per_second),
+        fill(Row("html_seconds", "HTML 部分（WeasyPrint）"), rendered["html"]),
+        font_subset_row(bench, assessment, problem, out / "dossier-profiled.pdf"),
+        fill(Row("docx", "Word 自评报告"), rendered["docx"]),
+        fill(Row("xlsx", "Excel 自评表"), rendered["xlsx"]),
+    ]
+
+
+def appendix_seconds(bench: Bench, assessment, target: Path) -> float:
+    """Wall time of the evidence appendix alone."""
+    build_appendix = entry("assess.render.appendix", "build_appendix")
+    return seconds(lambda: build_appendix(assessment, bench.project, target))
+
+
+def html_seconds(bench: Bench, assessment, target: Path, pages: list[float]) -> float:
+    """Wall time of the light dossier (no evidence appendix); its page count goes into `pages`."""
+    from pypdf import PdfReader
+
+    render_pdf = entry("assess.render.pdf", "render_pdf")
+    elapsed = seconds(lambda: render_pdf(assessment, bench.project, target, include_evidence=False))
+    pages.append(len(PdfReader(target).pages))
+    return elapsed
+
+
+def renderer_seconds(module: str, name: str, bench: Bench, assessment, target: Path) -> float:
+    """Wall time of one renderer writing its document."""
+    render = entry(module, name)
+    return seconds(lambda: render(assessment, bench.project, target))
+
+
+def font_subset_row(bench: Bench, assessment, problem: Exception | None, target: Path) -> Row:
+    """Share of the HTML part spent subsetting fonts, from one cProfile'd render (limit: not dominant)."""
+    row = Row("font_subset", "字体子集化占 HTML 部分", unit="%", limit=50, note=subsetter())
+    try:
+        if problem is not None:
+            raise problem
+        render_pdf = entry("assess.render.pdf", "render_pdf")
+        profile = cProfile.Profile()
+        profile.runcall(render_pdf, assessment, bench.project, target, include_evidence=False)
+    except Exception as exc:
+        return fill(row, exc)
+    stats = pstats.Stats(profile).stats
+    total = max(ct for *_, ct, _callers in stats.values())
+    subset = sum(
+        ct for (path, _line, function), (*_, ct, _callers) in stats.items()
+        if path.endswith(SUBSET_FUNCTION[0]) and function == SUBSET_FUNCTION[1]
+    )
+    row.runs = [100 * subset / total]
+    return row
+
+
+def subsetter() -> str:
+    """Which font subsetter WeasyPrint will use here: HarfBuzz (fast) or fontTools (slow)."""
+    from weasyprint.text.ffi import harfbuzz, harfbuzz_subset
+
+    if harfbuzz_subset is not None and harfbuzz.hb_version_atleast(4, 1, 0):
+        return "HarfBuzz hb-subset"
+    return "fontTools（慢：缺少 libharfbuzz-subset0）"
+
+
+def build_rows(bench: Bench, double: District | None) -> list[Row]:
+    """Full `assess build` (cold and warm) against the sum of the anchors; peak RSS at 1× and 2×."""
+    while len(bench.anchors.get("sha256", [])) < bench.runs:
+        bench.sha256_seconds()
+    while len(bench.anchors.get("raw_merge", [])) < bench.runs:
+        bench.raw_merge_seconds()
+    anchor_sum = [a + b for a, b in zip(bench.anchors["sha256"], bench.anchors["raw_merge"])]
+    cold_runs: list[CliRun] = []
+
+    def cold_build() -> float:
+        cli_command("build")
+        shutil.rmtree(bench.output, ignore_errors=True)
+        cold_runs.append(run_cli(bench.root, "build"))
+        return cold_runs[-1].seconds
+
+    first = interleave(bench.runs, {"build": cold_build})
+    warm = interleave(bench.runs, {"build": lambda: cli_seconds(bench, "build")})
+    rss = [run.peak_rss / MIB for run in cold_runs] if cold_runs else first["build"]
+    rows = [
+        fill(Row("build_cold", "完整构建·空缓存", anchor="SHA-256+附录参照", anchor_runs=anchor_sum, limit=2.0), first["build"]),
+        fill(Row("build_warm", "完整构建·缓存已热"), warm["build"]),
+        fill(Row("rss_1x", f"构建峰值内存 {bench.district.scale:g}×", unit="MiB", limit=GIB_IN_MIB, strict=True), rss),
+    ]
+    if double is not None:
+        rows.append(double_rss_row(double, bench.district, rows[-1].runs))
+    return rows
+
+
+def double_rss_row(double: District, single: District, single_rss: list[float]) -> Row:
+    """Peak RSS of one cold build of the doubled district, as a ratio to the single district's median."""
+    row = Row("rss_2x", f"构建峰值内存 {double.scale:g}×", unit="MiB",
+              anchor=f"{single.scale:g}× 峰值", anchor_runs=single_rss, limit=1.3, strict=True)
+    try:
+        cli_command("build")
+        shutil.rmtree(double.root / "output", ignore_errors=True)
+        run = run_cli(double.root, "build")
+    except Exception as exc:
+        return fill(row, exc)
+    row.runs = [run.peak_rss / MIB]
+    row.note = f"一次运行，用时 {run.seconds:.1f} 秒"
+    return row
