@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import tempfile
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -49,3 +51,17 @@ def write_text(target: Path, text: str) -> None:
 def write_json(target: Path, data: Any) -> None:
     """Write JSON (UTF-8, Chinese kept readable, keys in a stable order) atomically."""
     write_text(target, json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False, default=str) + "\n")
+
+
+ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+"""Timestamp of every entry of a reproducible zip (the earliest date the format can store)."""
+
+
+def write_reproducible_zip(target: Path, data: bytes) -> None:
+    """Rewrite a zip (.docx, .xlsx) with fixed entry timestamps, atomically: same content, same bytes."""
+    with atomic_path(target) as temp:
+        with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(temp, "w") as out:
+            for entry in source.infolist():
+                fixed = zipfile.ZipInfo(entry.filename, date_time=ZIP_EPOCH)
+                fixed.external_attr = 0o644 << 16
+                out.writestr(fixed, source.read(entry.filename), compress_type=zipfile.ZIP_DEFLATED)
