@@ -1,20 +1,26 @@
 """Assessment: standard + evidence index + district data → verdicts, gaps and progress.
 
-This module currently holds the assessment's data model: the one structure every renderer
-(Word, Excel, PDF) consumes, so the three documents can never disagree. The engine that fills it
-lands with issue #4.
+This module holds the assessment's data model: the one structure every renderer (Word, Excel,
+PDF) consumes, so the three documents can never disagree. The engine that fills it is
+`assess.engine`; `run_assessment` is re-exported here so callers need only this module.
 """
 
 from __future__ import annotations
 
 from datetime import date
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
 from .evidence import EvidenceFile
 from .project import Phase
 from .standard import Indicator
+
+if TYPE_CHECKING:
+    from .data import DistrictData
+    from .evidence import EvidenceIndex
+    from .project import Project
 
 
 class Verdict(str, Enum):
@@ -44,6 +50,7 @@ class InstitutionCheck(BaseModel):
     town: str | None = Field(default=None, description="所属街道/镇")
     passed: bool
     detail: str = Field(description="实际情况，如 适宜技术 5类8项")
+    shortfall: str | None = Field(default=None, description="未达要求的说明，如 适宜技术 5类8项，未达 6类10项")
 
 
 class TargetResult(BaseModel):
@@ -100,6 +107,11 @@ class Gap(BaseModel):
     completed: date | None = Field(default=None, description="完成日期")
     overdue: bool = Field(description="已过整改时限仍未完成")
     resolved: bool = Field(default=False, description="问题已不再出现（保留供查阅）")
+
+    @property
+    def open(self) -> bool:
+        """Still to do: present and not yet rectified."""
+        return self.status is not GapStatus.DONE and not self.resolved
 
 
 class CategorySummary(BaseModel):
@@ -164,4 +176,28 @@ class Assessment(BaseModel):
     @property
     def open_gaps(self) -> list[Gap]:
         """Gaps not yet rectified and still present."""
-        return [g for g in self.gaps if g.status is not GapStatus.DONE and not g.resolved]
+        return [g for g in self.gaps if g.open]
+
+    def indicators_for(self, department: str | None = None, category: str | None = None) -> list[IndicatorResult]:
+        """Results a department leads or supports and/or of one category id (None: no filter)."""
+        return [
+            r
+            for r in self.indicators
+            if (department is None or department in (*r.lead, *r.support))
+            and (category is None or r.indicator.category == category)
+        ]
+
+    def gaps_for(self, department: str | None = None, *, overdue: bool = False) -> list[Gap]:
+        """Gaps a department leads or supports (None: all), optionally only the overdue ones."""
+        return [
+            g
+            for g in self.gaps
+            if (department is None or department in (*g.lead, *g.support)) and (g.overdue or not overdue)
+        ]
+
+
+def run_assessment(project: Project, index: EvidenceIndex, data: DistrictData, *, as_of: date | None = None) -> Assessment:
+    """Assess every indicator as of a date (default: assess.yaml's report_date); pure, writes nothing."""
+    from .engine import build_assessment  # the engine imports these models, so it is imported late
+
+    return build_assessment(project, index, data, as_of=as_of)
