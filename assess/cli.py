@@ -114,6 +114,104 @@ def schema(output: Path | None) -> None:
 # --- assessment commands (issue 4: status, gaps) ---
 
 
+def _assessment_filters(command):
+    """Options shared by status and gaps: department filter and as-of date."""
+    command = click.option("--as-of", "as_of", default=None, help="按此日期评估（如 2024-09-30 或 2024年9月30日），默认为 assess.yaml 的 report_date。")(command)
+    return click.option("--dept", default=None, help="只显示某部门牵头或配合的内容；简称、全称或别名均可，如 区医保局。")(command)
+
+
+def _parse_as_of(text: str | None):
+    """The --as-of date, or None for the project's report_date."""
+    from .coerce import DATE_HINT, parse_date
+
+    if text is None:
+        return None
+    day = parse_date(text)
+    if day is None:
+        raise click.BadParameter(f"无法识别的日期“{text}”，{DATE_HINT}", param_hint="--as-of")
+    return day
+
+
+def _evidence_index(project):
+    """The evidence index from issue 3's walker; until it lands, the last saved index, else none."""
+    from . import evidence
+
+    if hasattr(evidence, "build_index"):
+        return evidence.build_index(project)
+    saved = project.path("output") / "evidence-index.json"
+    if saved.is_file():
+        return evidence.EvidenceIndex.model_validate_json(saved.read_text(encoding="utf-8"))
+    return evidence.EvidenceIndex()
+
+
+def _assess(project, as_of: str | None):
+    """Load the district's data, index the evidence and run the assessment."""
+    from .assessment import run_assessment
+    from .data import load_data
+
+    day = _parse_as_of(as_of)
+    data = load_data(project)
+    return run_assessment(project, _evidence_index(project), data, as_of=day)
+
+
+@cli.command()
+@project_options
+@_assessment_filters
+@click.option("--category", default=None, help="只显示一个类别：类别 id、名称或编号，如 服务体系 或 system。")
+@click.option("--record", is_flag=True, help="把本次结论记入 data/history.yaml（同一日期替换原记录），供报告绘制进度。")
+def status(project_dir: Path, dept: str | None, as_of: str | None, category: str | None, record: bool) -> None:
+    """显示各项指标的自评结论和主要理由，并写出 output/assessment.json（完整评估结果）。"""
+    from rich.console import Console
+
+    from .assessment_view import find_category, find_department, show_recorded, show_status, show_written
+    from .atomic import write_json
+    from .history import record_snapshot
+    from .lock import project_lock
+
+    project = load_project(project_dir)
+    department = find_department(project, dept) if dept else None
+    group = find_category(project, category) if category else None
+    assessment = _assess(project, as_of)
+    target = project.path("output") / "assessment.json"
+    write_json(target, assessment.model_dump(mode="json"))
+    console = Console(highlight=False)
+    filters = ([f"部门 {department.short}"] if department else []) + ([f"类别 {group.name}"] if group else [])
+    results = assessment.indicators_for(department.short if department else None, group.id if group else None)
+    show_status(console, assessment, results, filters)
+    show_written(console, project, target)
+    if record:
+        with project_lock(project.path("output")):
+            show_recorded(console, project, assessment, record_snapshot(project, assessment))
+
+
+@cli.command()
+@project_options
+@_assessment_filters
+@click.option("--overdue", is_flag=True, help="只显示已过整改时限仍未完成的问题。")
+@click.option("--write", is_flag=True, help="把当前问题合并进整改方案 data/rectification.yaml（已填写的内容保留，原文件备份为 .bak）。")
+def gaps(project_dir: Path, dept: str | None, as_of: str | None, overdue: bool, write: bool) -> None:
+    """列出整改清单（每个问题、牵头部门、时限和状态），并写出 output/gaps.json。"""
+    from rich.console import Console
+
+    from .assessment_view import find_department, show_gaps, show_plan_sync, show_written
+    from .atomic import write_json
+    from .lock import project_lock
+    from .rectification import sync_plan
+
+    project = load_project(project_dir)
+    department = find_department(project, dept) if dept else None
+    assessment = _assess(project, as_of)
+    target = project.path("output") / "gaps.json"
+    write_json(target, [gap.model_dump(mode="json") for gap in assessment.gaps])
+    console = Console(highlight=False)
+    filters = ([f"部门 {department.short}"] if department else []) + (["仅逾期"] if overdue else [])
+    show_gaps(console, assessment, assessment.gaps_for(department.short if department else None, overdue=overdue), filters)
+    show_written(console, project, target)
+    if write:
+        with project_lock(project.path("output")):
+            show_plan_sync(console, project, sync_plan(project, assessment))
+
+
 # --- build command (issues 5-7: build) ---
 
 
