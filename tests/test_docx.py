@@ -322,3 +322,11 @@ def test_readme_documents_every_template_variable(sample_assessment, huimin, rep
     readme = (repo_root / "README.md").read_text(encoding="utf-8")
     undocumented = [key for key in [*report_context(sample_assessment, huimin), "verdict_chart"] if f"`{key}`" not in readme]
     assert not undocumented
+
+
+def test_repeated_plan_lines_are_listed_once(sample_assessment, huimin):
+    gap = sample_assessment.gaps[0]
+    twin = gap.model_copy(update={"key": gap.key + ":twin", "problem": "另一个问题"})
+    context = report_context(sample_assessment.model_copy(update={"gaps": [gap, twin]}), huimin)
+    assert [p["text"] for p in context["problems"]][1] == "另一个问题（指标（一）3，牵头单位：区委办）。"
+    assert len(context["plans"]) == 1 and context["plans"][0]["number"] == "1."

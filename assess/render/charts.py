@@ -127,7 +127,7 @@ def verdicts_by_category(assessment: Assessment, fmt: ChartFormat) -> bytes:
         _stacked_bars(axes, labels, series)
         axes.set_xlabel(TEXT["count_axis"])
 
-    return _render(draw, 0.45 * len(labels) + 1.2, fmt)
+    return _render(draw, 0.36 * len(labels) + 1.1, fmt)
 
 
 def open_gaps_by_department(assessment: Assessment, fmt: ChartFormat) -> bytes:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from pathlib import Path
 
@@ -173,7 +173,9 @@ def report_context(assessment: Assessment, project: Project) -> dict:
     titles = {result.indicator.id: result.indicator.title for result in assessment.indicators}
     departments = [d.short for d in assessment.departments if d.lead or d.support]
     units = [unit.name for unit in project.registry.units]
-    open_gaps = assessment.open_gaps
+    problems = _distinct(assessment.open_gaps, _problem_text)
+    plans = _distinct(assessment.open_gaps, lambda gap: _plan_text(gap, titles))
+    attachments = _numbered(TEXT["attachments"])
     names = {"district": assessment.district, "honour": assessment.title}
     return {
         "title": TEXT["title"].format(**names),
@@ -210,16 +212,12 @@ def report_context(assessment: Assessment, project: Project) -> dict:
         "score_text": _score_text(assessment),
         "results": [_result_row(n, result, project) for n, result in enumerate(assessment.indicators, start=1)],
         "results_note": TEXT["results_note"] if any(len(r.targets) > 1 for r in assessment.indicators) else "",
-        "problems_intro": _problems_intro(open_gaps),
-        "problems": [
-            {"number": f"{n}.", "text": _problem_text(gap)} for n, gap in enumerate(open_gaps, start=1)
-        ],
-        "plans_intro": TEXT["plans_intro"] if open_gaps else TEXT["plans_none"],
-        "plans": [
-            {"number": f"{n}.", "text": _plan_text(gap, titles)} for n, gap in enumerate(open_gaps, start=1)
-        ],
-        "attachments": [{"number": f"{n}.", "name": name} for n, name in enumerate(TEXT["attachments"], start=1)],
-        "attachments_text": "\n".join(f"{n}.{name}" for n, name in enumerate(TEXT["attachments"], start=1)),
+        "problems_intro": _problems_intro(problems),
+        "problems": _numbered(text for _, text in problems),
+        "plans_intro": TEXT["plans_intro"] if plans else TEXT["plans_none"],
+        "plans": _numbered(text for _, text in plans),
+        "attachments": attachments,
+        "attachments_text": "\n".join(entry["number"] + entry["text"] for entry in attachments),
     }
 
 
@@ -334,13 +332,30 @@ def _evidence_text(result: IndicatorResult, project: Project) -> str:
     return text
 
 
-def _problems_intro(open_gaps: list[Gap]) -> str:
+def _distinct(gaps: list[Gap], text_of: Callable[[Gap], str]) -> list[tuple[Gap, str]]:
+    """Each gap with its text, dropping gaps whose text repeats an earlier one word for word."""
+    seen: set[str] = set()
+    kept = []
+    for gap in gaps:
+        text = text_of(gap)
+        if text not in seen:
+            seen.add(text)
+            kept.append((gap, text))
+    return kept
+
+
+def _numbered(texts: Iterable[str]) -> list[dict]:
+    """Entries numbered 1., 2., … as the third heading level of official documents writes them."""
+    return [{"number": f"{n}.", "text": text} for n, text in enumerate(texts, start=1)]
+
+
+def _problems_intro(problems: list[tuple[Gap, str]]) -> str:
     """四、 opening sentence: how many problems remain and how many are overdue."""
-    if not open_gaps:
+    if not problems:
         return TEXT["problems_none"]
-    overdue = sum(1 for gap in open_gaps if gap.overdue)
+    overdue = sum(1 for gap, _ in problems if gap.overdue)
     clause = TEXT["problems_overdue"].format(count=overdue) if overdue else ""
-    return TEXT["problems_intro"].format(count=len(open_gaps), overdue=clause)
+    return TEXT["problems_intro"].format(count=len(problems), overdue=clause)
 
 
 def _problem_text(gap: Gap) -> str:
