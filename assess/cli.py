@@ -218,6 +218,22 @@ def gaps(project_dir: Path, dept: str | None, as_of: str | None, overdue: bool, 
 # --- workbook round trip (issue 6: import-xlsx) ---
 
 
+@cli.command("import-xlsx")
+@project_options
+@click.argument("workbook", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="只列出将导入的修改，不写入 data/。")
+def import_xlsx(project_dir: Path, workbook: Path, dry_run: bool) -> None:
+    """把自评表中填写的实际值、自评说明和整改信息导回 data/（原文件先备份）。"""
+    from .lock import project_lock
+    from .workbook_import import import_workbook
+
+    project = load_project(project_dir)
+    with project_lock(project.path("output")):
+        report = import_workbook(project, workbook.resolve(), dry_run=dry_run)
+    for line in report.lines():
+        click.echo(line)
+
+
 def main() -> None:
     """Console-script entry point (`assess` and `python -m assess`)."""
     cli(prog_name="assess")
