@@ -238,8 +238,8 @@ def test_custom_template_is_honoured(sample_assessment, huimin, tmp_path):
     [
         ("{{ district ", "语法错误"),
         ("{% for x in results %}{{ x.number }}", "语法错误"),
-        ("{{ no_such_value }}", "不存在的变量 “no_such_value”"),
-        ("{{ results[0].no_such_field }}", "不存在的变量 “no_such_field”"),
+        ("{{ no_such_value }}", "不存在的变量 “no_such_value”（标记 {{ no_such_value }}）"),
+        ("合计{{ results[0].no_such_field }}项", "不存在的变量 “no_such_field”（标记 {{ results[0].no_such_field }}）"),
     ],
 )
 def test_template_with_jinja_error_gives_clear_message(sample_assessment, huimin, tmp_path, text, expected):

@@ -15,7 +15,9 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from pathlib import Path
 
+from docx import Document
 from docx.opc.exceptions import PackageNotFoundError
+from docx.oxml.ns import qn
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
 from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError
@@ -73,6 +75,7 @@ PROBLEMS = {
     "undefined": "使用了不存在的变量 {name}{near}；可用的变量见 README“Word 自评报告与模板”一节",
     "failed": "Jinja 标记无法执行（{detail}）{near}",
     "near": "，位于“{text}”附近",
+    "tag": "（标记 {tag}）",
 }
 """Chinese wording of template errors, in one place."""
 
@@ -136,7 +139,9 @@ def _render(document: DocxTemplate, context: dict, template: Path, root: Path) -
     except TemplateSyntaxError as exc:
         raise TemplateProblem(template, root, PROBLEMS["syntax"].format(detail=exc.message, near=_near(exc))) from exc
     except UndefinedError as exc:
-        raise TemplateProblem(template, root, PROBLEMS["undefined"].format(name=_undefined_name(exc), near=_near(exc))) from exc
+        name = _undefined_name(exc)
+        near = _near(exc) or _tag_using(template, name)
+        raise TemplateProblem(template, root, PROBLEMS["undefined"].format(name=f"“{name}”", near=near)) from exc
     except TemplateError as exc:
         raise TemplateProblem(template, root, PROBLEMS["failed"].format(detail=exc.message, near=_near(exc))) from exc
 
@@ -153,7 +158,17 @@ def _near(exc: TemplateError) -> str:
 def _undefined_name(exc: UndefinedError) -> str:
     """The missing name from Jinja's message ('x' is undefined / has no attribute 'x')."""
     found = re.findall(r"'([^']+)'", exc.message or "")
-    return f"“{found[-1]}”" if found else f"（{exc.message}）"
+    return found[-1] if found else str(exc.message)
+
+
+def _tag_using(template: Path, name: str) -> str:
+    """The first Jinja tag of the template that mentions `name` (Jinja gives no line for these errors)."""
+    pattern = re.compile(r"\{[{%](?:(?![}%]\}).)*\b" + re.escape(name) + r"\b.*?[}%]\}")
+    for paragraph in Document(template).element.body.iter(qn("w:p")):
+        found = pattern.search("".join(text.text or "" for text in paragraph.iter(qn("w:t"))))
+        if found:
+            return PROBLEMS["tag"].format(tag=found.group(0))
+    return ""
 
 
 def _set_properties(document: DocxTemplate, assessment: Assessment, title: str) -> None:
