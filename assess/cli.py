@@ -111,6 +111,36 @@ def schema(output: Path | None) -> None:
 # --- evidence commands (issue 3: init-evidence, index) ---
 
 
+@cli.command("init-evidence")
+@project_options
+def init_evidence_command(project_dir: Path) -> None:
+    """为每项指标创建佐证材料文件夹（含 说明.txt）；已有的文件和文件夹一概不动。"""
+    from rich.console import Console
+
+    from .evidence import init_evidence
+    from .evidence_view import show_created
+
+    project = load_project(project_dir)
+    show_created(Console(highlight=False), project, init_evidence(project))
+
+
+@cli.command("index")
+@project_options
+@click.option("--rehash", is_flag=True, default=False, help="不使用缓存，重新读取全部文件并计算哈希。")
+def index_command(project_dir: Path, rehash: bool) -> None:
+    """索引佐证材料：逐项统计文件数、页数和问题，逐个说明有问题的文件，写出 output/evidence-index.json。"""
+    from rich.console import Console
+
+    from .evidence import INDEX_FILE, build_index, write_index_json
+    from .evidence_view import show_index
+
+    project = load_project(project_dir)
+    index = build_index(project, rehash=rehash, progress=True)
+    target = project.path("output") / INDEX_FILE
+    write_index_json(index, target)
+    show_index(Console(highlight=False), project, index, target)
+
+
 # --- assessment commands (issue 4: status, gaps) ---
 
 

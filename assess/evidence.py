@@ -1,18 +1,49 @@
 """Evidence index: walks evidence/ (read-only) and records what each file is and what is wrong with it.
 
-This module currently holds the index's data model (the contract the assessment and the renderers
-read); the walker lands with issue #3.
+The data model at the top is the contract the assessment and the renderers read. Below it:
+`init_evidence` (one folder per indicator), `build_index` (the incremental, parallel walk) and
+`write_index_json`. Nothing under evidence/ is ever written, renamed or touched by the index.
 """
 
 from __future__ import annotations
 
+import os
+from collections import defaultdict
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import nullcontext
+from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+from .atomic import atomic_path, write_json
+from .errors import AssessError, ExitCode
+from .evidence_cache import AnalysisCache
+from .evidence_dates import FoundDate, Precision, date_from_name
+from .evidence_folders import FolderMatcher, department_of, folder_name
+from .project import Project
+from .sniff import VIEWABLE_KINDS, Analysis, analyse
+from .standard import Indicator
+from .yamlio import os_error_text
 
 FlagCode = Literal["empty", "corrupt", "encrypted", "unsupported", "out_of_period", "duplicate", "misplaced"]
 DateSource = Literal["filename", "pdf", "exif"]
+
+FLAG_LABELS: dict[str, str] = {
+    "empty": "空文件",
+    "corrupt": "已损坏",
+    "encrypted": "已加密",
+    "unsupported": "类型不支持",
+    "out_of_period": "不在创建期间",
+    "duplicate": "重复",
+    "misplaced": "位置不对",
+}
+"""Short Chinese name of each flag code, for tables in the terminal and in the documents."""
 
 
 class Flag(BaseModel):
@@ -41,6 +72,9 @@ class EvidenceFile(BaseModel):
     height: int | None = Field(default=None, description="图片高度（像素）")
     evidence_date: date | None = Field(default=None, description="材料日期（文件名、PDF 元数据或 EXIF），从不取修改时间")
     date_source: DateSource | None = Field(default=None, description="材料日期的来源")
+    date_precision: Precision | None = Field(
+        default=None, description="材料日期的精度：day（日）、month（月，日期取当月 1 日）、year（年，取 1 月 1 日）"
+    )
     flags: list[Flag] = Field(default_factory=list, description="发现的问题")
 
     @property
@@ -49,10 +83,26 @@ class EvidenceFile(BaseModel):
         return self.path.rsplit("/", 1)[-1]
 
     @property
+    def date_text(self) -> str | None:
+        """The evidence date only as precise as it is known: 2023-07-15, 2023-07 or 2023."""
+        if self.evidence_date is None:
+            return None
+        return FoundDate(self.evidence_date, self.date_precision or "day").text
+
+    @property
     def usable(self) -> bool:
         """Counts as proof: not empty, corrupt, encrypted, unsupported or misplaced."""
         blocking = {"empty", "corrupt", "encrypted", "unsupported", "misplaced"}
         return not any(flag.code in blocking for flag in self.flags)
+
+
+class IndexStats(BaseModel):
+    """How much work one indexing run did: lets tests see that unchanged files were not re-read."""
+
+    files: int = Field(default=0, description="索引中的文件数")
+    analysed: int = Field(default=0, description="本次读取并计算哈希的文件数")
+    reused: int = Field(default=0, description="未变化、沿用缓存的文件数")
+    bytes_analysed: int = Field(default=0, description="本次读取的字节数")
 
 
 class EvidenceIndex(BaseModel):
@@ -61,7 +111,399 @@ class EvidenceIndex(BaseModel):
     files: list[EvidenceFile] = Field(default_factory=list)
     ignored: list[str] = Field(default_factory=list, description="被忽略的系统文件（Thumbs.db、.DS_Store、~$ 锁文件等）")
     folders: dict[str, str] = Field(default_factory=dict, description="指标 id → 其佐证文件夹（相对 evidence/）")
+    stats: IndexStats = Field(default_factory=IndexStats, exclude=True, description="本次运行的工作量（不写入 JSON）")
 
     def files_for(self, indicator_id: str) -> list[EvidenceFile]:
         """Files filed under one indicator, in path order."""
         return [f for f in self.files if f.indicator_id == indicator_id]
+
+
+INDEX_FILE = "evidence-index.json"
+CACHE_FILE = Path(".cache") / "evidence.sqlite3"
+GUIDE_FILE = "说明.txt"
+"""The guide init-evidence puts in each indicator folder; it is not evidence and is not indexed."""
+
+JUNK_FILES = {"thumbs.db", "ehthumbs.db", "desktop.ini"}
+JUNK_FOLDERS = {"__macosx", "$recycle.bin", "system volume information"}
+ARCHIVE_KINDS = {"zip", "rar", "7z", "gzip"}
+LONG_RUN_FILES = 200
+LONG_RUN_BYTES = 256 << 20
+"""A progress bar appears only when at least this many files or bytes have to be read."""
+COMMIT_EVERY = 500
+
+SOURCE_TEXT = {"filename": "取自文件名", "pdf": "取自 PDF 文档属性", "exif": "取自照片拍摄信息"}
+
+# Every message the index shows the office, in one place.
+MESSAGES = {
+    "empty": "文件为空（0 字节），可能保存或复制失败，请重新放入",
+    "corrupt": "文件无法使用：{problem}。请从原件重新扫描或导出",
+    "encrypted": "文件设有打开密码，评审专家无法查看。请去除密码后重新保存",
+    "archive": "压缩包（{kind}）：评审专家无法直接查看其中内容。请解压后把文件放入对应指标文件夹",
+    "shortcut": "这是快捷方式，不是文件本身。请把原文件复制到此处",
+    "exe": "程序文件不能作为佐证材料，请删除",
+    "ole": "旧版 Office 文件，但扩展名“{extension}”无法判断是文档还是表格。请用正确的扩展名（.doc、.xls 等）另存",
+    "unknown": "无法识别的文件类型（扩展名“{extension}”）。请转换为 PDF 或图片",
+    "out_of_period": (
+        "材料日期 {date}（{source}）不在创建期间（{start} 至 {end}）内。"
+        "如为创建前出台、现仍有效的政策文件，可保留并在自评说明中注明；否则请补充创建期间的材料"
+    ),
+    "duplicate": "与以下文件内容完全相同：{others}。同一材料佐证多项指标时可保留，否则请删除多余的副本",
+    "root": "文件直接放在 {evidence}/ 下，不属于任何指标。请移到对应指标的文件夹（如“{example}”）中",
+    "no_indicator": "所在文件夹“{folder}”不对应任何指标：文件夹名应以指标编号开头，如“{example}”",
+    "department_folder": "“{folder}”是部门名称：请先按指标建文件夹，再在其中建部门子文件夹，如“{example}/{folder}/”",
+    "no_evidence_folder": "找不到佐证材料文件夹“{folder}”。请先运行 assess init-evidence 为每项指标创建文件夹",
+    "cannot_create": "{path}：无法创建（{reason}）",
+    "progress": "正在读取佐证材料",
+}
+
+GUIDE = """指标 {label}　{title}
+（本说明由 assess init-evidence 生成，不计入佐证材料，可保留或删除。）
+
+【原文要求】
+{requirement}
+
+【责任单位】
+牵头：{lead}
+配合：{support}
+
+【典型佐证材料】
+{evidence}
+
+【文件命名】
+文件名请写明日期和发文单位，例如：
+  2023年7月15日-{department}-关于……的通知.pdf
+  ×卫健发〔2023〕12号-关于……的通知.pdf
+日期可写作 2023年7月15日、20230715、2023-07-15、2023.7.15；只知道月份时写 2023年7月。
+工具按文件名中的日期判断材料是否在创建期间（{start} 至 {end}）内；文件名没有日期时，才读取 PDF 的
+创建日期或照片的拍摄日期，从不使用文件的修改时间。
+
+【按部门存放】
+可在本文件夹下建立以部门命名的子文件夹（如“{department}/”），工具据此记录材料由哪个部门提供。
+
+【请勿】
+放入压缩包、快捷方式或设有密码的文件；纸质材料请扫描为 PDF。
+"""
+
+
+class EvidenceFolderMissing(AssessError):
+    """The project's evidence folder does not exist yet."""
+
+    exit_code = ExitCode.INVALID_INPUT
+
+
+class EvidenceFolderError(AssessError):
+    """init-evidence could not create a folder or guide (permissions, a file in the way)."""
+
+
+# --- init-evidence ---------------------------------------------------------------------------
+
+
+def init_evidence(project: Project) -> list[Path]:
+    """Create the folder (and its 说明.txt) of every indicator that has none; touch nothing else."""
+    root = project.path("evidence")
+    created: list[Path] = []
+    if not root.exists():
+        _create_folder(root)
+        created.append(root)
+    matcher = FolderMatcher(project.standard)
+    has_folder = {indicator.id for _, indicator in _indicator_folders(root, matcher)}
+    for indicator in project.standard.indicators:
+        folder = root / folder_name(indicator)
+        if indicator.id in has_folder or folder.exists():
+            continue
+        _create_folder(folder)
+        guide = folder / GUIDE_FILE
+        with atomic_path(guide) as temp:
+            temp.write_bytes(guide_text(project, indicator).replace("\n", "\r\n").encode("utf-8-sig"))
+        created += [folder, guide]
+    return created
+
+
+def _create_folder(folder: Path) -> None:
+    """mkdir that never replaces anything, with a Chinese error."""
+    try:
+        folder.mkdir(parents=True)
+    except OSError as exc:
+        raise EvidenceFolderError(MESSAGES["cannot_create"].format(path=folder, reason=os_error_text(exc))) from exc
+
+
+def guide_text(project: Project, indicator: Indicator) -> str:
+    """The 说明.txt of one indicator: requirement, departments, typical evidence and naming advice."""
+    start, end = project.config.period
+    lead, support = indicator.departments.lead, indicator.departments.support
+    return GUIDE.format(
+        label=indicator.label,
+        title=indicator.title,
+        requirement=indicator.requirement,
+        lead="、".join(lead) or "（未指定）",
+        support="、".join(support) or "无",
+        evidence="\n".join(f"- {item}" for item in indicator.evidence) or "- （标准未列出，请按原文要求准备）",
+        department=(lead or ["区卫健委"])[0],
+        start=start,
+        end=end,
+    )
+
+
+def _indicator_folders(root: Path, matcher: FolderMatcher) -> Iterable[tuple[str, Indicator]]:
+    """(folder name, indicator) for every top-level folder that names an indicator, sorted by name."""
+    for entry in sorted(os.scandir(root), key=lambda e: e.name):
+        if entry.is_dir(follow_symlinks=False) and not _is_junk(entry.name, folder=True):
+            indicator = matcher.match(entry.name)
+            if indicator is not None:
+                yield entry.name, indicator
+
+
+# --- the walk --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A file found by the walk, with the stat values that decide whether the cache is still valid."""
+
+    path: str
+    parts: tuple[str, ...]
+    absolute: Path
+    size: int
+    mtime: float
+    mtime_ns: int
+
+
+def _is_junk(name: str, folder: bool = False) -> bool:
+    """System clutter that is never evidence: thumbnails, Office lock files, hidden files."""
+    lowered = name.lower()
+    if name.startswith("."):
+        return True
+    if folder:
+        return lowered in JUNK_FOLDERS
+    return lowered in JUNK_FILES or name.startswith("~$")
+
+
+def _display(name: str) -> str:
+    """A name as text even when it is not valid UTF-8 (e.g. unpacked from a GBK zip)."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def walk(root: Path) -> tuple[list[Entry], list[str], list[str]]:
+    """Files (sorted by path), ignored junk and top-level folders under root; symlinks are not followed."""
+    files: list[Entry] = []
+    ignored: list[str] = []
+    stack: list[tuple[Path, tuple[str, ...]]] = [(root, ())]
+    top_folders: list[str] = []
+    while stack:
+        folder, parts = stack.pop()
+        with os.scandir(folder) as entries:
+            for entry in sorted(entries, key=lambda e: e.name, reverse=True):
+                name = _display(entry.name)
+                relative = "/".join((*parts, name))
+                if entry.is_symlink():
+                    ignored.append(relative)
+                elif entry.is_dir():
+                    if _is_junk(entry.name, folder=True):
+                        ignored.append(relative + "/")
+                        continue
+                    stack.append((Path(entry.path), (*parts, name)))
+                    if not parts:
+                        top_folders.append(name)
+                elif _is_junk(entry.name):
+                    ignored.append(relative)
+                elif not (len(parts) == 1 and entry.name == GUIDE_FILE):
+                    stat = entry.stat(follow_symlinks=False)
+                    files.append(Entry(relative, (*parts, name), Path(entry.path), stat.st_size, stat.st_mtime, stat.st_mtime_ns))
+    files.sort(key=lambda e: e.path)
+    return files, sorted(ignored), sorted(top_folders)
+
+
+# --- build_index -----------------------------------------------------------------------------
+
+
+def build_index(project: Project, *, rehash: bool = False, progress: bool = False) -> EvidenceIndex:
+    """Index evidence/: reuse cached facts of unchanged files, read the rest in parallel, flag problems."""
+    root = project.path("evidence")
+    if not root.is_dir():
+        raise EvidenceFolderMissing(MESSAGES["no_evidence_folder"].format(folder=project.config.paths.evidence))
+    entries, ignored, top_folders = walk(root)
+    stats = IndexStats(files=len(entries))
+    with AnalysisCache(project.path("output") / CACHE_FILE) as cache:
+        cached = {} if rehash else cache.load()
+        analyses: dict[str, Analysis] = {}
+        pending: list[Entry] = []
+        for entry in entries:
+            if entry.size == 0:
+                continue  # nothing to read: flagged as empty
+            hit = cached.get(entry.path)
+            if hit and hit[0] == (entry.size, entry.mtime_ns):
+                analyses[entry.path] = hit[1]
+            else:
+                pending.append(entry)
+        stats.reused = len(analyses)
+        for done, (entry, analysis) in enumerate(_analyse_all(pending, progress), start=1):
+            analyses[entry.path] = analysis
+            cache.store(entry.path, (entry.size, entry.mtime_ns), analysis)
+            stats.analysed += 1
+            stats.bytes_analysed += entry.size
+            if done % COMMIT_EVERY == 0:
+                cache.commit()
+        cache.keep_only({entry.path for entry in entries})
+    matcher = FolderMatcher(project.standard)
+    files = _with_duplicates(_describe(project, matcher, entries, analyses))
+    return EvidenceIndex(files=files, ignored=ignored, folders=_folders(top_folders, matcher), stats=stats)
+
+
+def _analyse_all(pending: list[Entry], progress: bool) -> Iterable[tuple[Entry, Analysis]]:
+    """Analyse files on a thread pool (hashing and I/O release the GIL), in completion order."""
+    if not pending:
+        return
+    total = sum(entry.size for entry in pending)
+    bar = _progress_bar(progress, len(pending), total)
+    with bar or nullcontext(), ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        task = bar.add_task(MESSAGES["progress"], total=total) if bar else None
+        futures = {pool.submit(analyse, entry.absolute): entry for entry in pending}
+        for future in as_completed(futures):
+            entry = futures[future]
+            if bar:
+                bar.advance(task, entry.size)
+            yield entry, future.result()
+
+
+def _progress_bar(wanted: bool, count: int, total: int) -> Progress | None:
+    """A transient rich progress bar on stderr, only for long runs on a terminal."""
+    console = Console(stderr=True)
+    if not (wanted and console.is_terminal and (count >= LONG_RUN_FILES or total >= LONG_RUN_BYTES)):
+        return None
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(), console=console, transient=True
+    )
+
+
+def _describe(
+    project: Project, matcher: FolderMatcher, entries: list[Entry], analyses: dict[str, Analysis]
+) -> list[EvidenceFile]:
+    """One EvidenceFile per entry: placement, content facts, date and every flag except duplicates."""
+    placements: dict[tuple[str, ...], tuple[str | None, str | None, Flag | None]] = {}
+    files = []
+    for entry in entries:
+        folders = entry.parts[:-1]
+        if folders not in placements:
+            placements[folders] = _place(project, matcher, folders)
+        indicator_id, department, misplaced = placements[folders]
+        analysis = analyses.get(entry.path) or Analysis(sha256=_EMPTY_SHA256, kind="unknown")
+        found, source = _evidence_date(entry, analysis)
+        flags = _content_flags(entry, analysis)
+        if misplaced:
+            flags.append(misplaced)
+        if found and found.outside(*project.config.period):
+            flags.append(_out_of_period(project, found, source))
+        files.append(
+            EvidenceFile(
+                path=entry.path,
+                indicator_id=indicator_id,
+                department=department,
+                size=entry.size,
+                mtime=entry.mtime,
+                sha256=analysis.sha256,
+                kind=analysis.kind,
+                pages=analysis.pages,
+                width=analysis.width,
+                height=analysis.height,
+                evidence_date=found.value if found else None,
+                date_source=source,
+                date_precision=found.precision if found else None,
+                flags=flags,
+            )
+        )
+    return files
+
+
+_EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+
+def _place(project: Project, matcher: FolderMatcher, folders: tuple[str, ...]) -> tuple[str | None, str | None, Flag | None]:
+    """(indicator id, department, misplaced flag) for a file inside these folders."""
+    example = folder_name(project.standard.indicators[0])
+    if not folders:
+        message = MESSAGES["root"].format(evidence=project.config.paths.evidence, example=example)
+        return None, None, Flag(code="misplaced", message=message)
+    indicator = matcher.match(folders[0])
+    if indicator is not None:
+        return indicator.id, department_of(list(folders[1:]), project.registry), None
+    if project.registry.find(folders[0]) is not None:
+        message = MESSAGES["department_folder"].format(folder=folders[0], example=example)
+    else:
+        suggestion = matcher.suggest(folders[0])
+        message = MESSAGES["no_indicator"].format(folder=folders[0], example=suggestion or example)
+    return None, department_of(list(folders), project.registry), Flag(code="misplaced", message=message)
+
+
+def _evidence_date(entry: Entry, analysis: Analysis) -> tuple[FoundDate | None, DateSource | None]:
+    """The file name's date first, else the date embedded in the content; never the mtime."""
+    found = date_from_name(Path(entry.path).stem)
+    if found:
+        return found, "filename"
+    if analysis.embedded_date:
+        return FoundDate(analysis.embedded_date, "day"), analysis.embedded_date_source
+    return None, None
+
+
+def _content_flags(entry: Entry, analysis: Analysis) -> list[Flag]:
+    """Flags about the bytes themselves: empty, damaged, locked or of a kind a reviewer cannot open."""
+    if entry.size == 0:
+        return [Flag(code="empty", message=MESSAGES["empty"])]
+    if analysis.problem:
+        return [Flag(code="corrupt", message=MESSAGES["corrupt"].format(problem=analysis.problem))]
+    if analysis.encrypted:
+        return [Flag(code="encrypted", message=MESSAGES["encrypted"])]
+    if analysis.kind not in VIEWABLE_KINDS:
+        return [Flag(code="unsupported", message=_unsupported_message(entry, analysis.kind))]
+    return []
+
+
+def _unsupported_message(entry: Entry, kind: str) -> str:
+    """Why a kind cannot serve as evidence, and what to do instead."""
+    extension = Path(entry.path).suffix or "无"
+    if kind in ARCHIVE_KINDS:
+        return MESSAGES["archive"].format(kind=kind)
+    key = kind if kind in ("shortcut", "exe", "ole") else "unknown"
+    return MESSAGES[key].format(extension=extension)
+
+
+def _out_of_period(project: Project, found: FoundDate, source: DateSource) -> Flag:
+    """A warning, not a blocker: older policy documents can still be valid evidence."""
+    start, end = project.config.period
+    message = MESSAGES["out_of_period"].format(date=found.text, source=SOURCE_TEXT[source], start=start, end=end)
+    return Flag(code="out_of_period", message=message)
+
+
+def _with_duplicates(files: list[EvidenceFile]) -> list[EvidenceFile]:
+    """Flag every copy of content that appears more than once, naming all the other places."""
+    places: dict[str, list[str]] = defaultdict(list)
+    for file in files:
+        if file.size and file.sha256:
+            places[file.sha256].append(file.path)
+    result = []
+    for file in files:
+        others = [path for path in places.get(file.sha256, []) if path != file.path] if file.size else []
+        if others:
+            flag = Flag(code="duplicate", message=MESSAGES["duplicate"].format(others="、".join(others)))
+            file = file.model_copy(update={"flags": [*file.flags, flag]})
+        result.append(file)
+    return result
+
+
+def _folders(top_folders: list[str], matcher: FolderMatcher) -> dict[str, str]:
+    """Indicator id → its folder; the conventional name wins when two folders name one indicator."""
+    folders: dict[str, str] = {}
+    for name in top_folders:
+        indicator = matcher.match(name)
+        if indicator is None:
+            continue
+        if indicator.id not in folders or name == folder_name(indicator):
+            folders[indicator.id] = name
+    return folders
+
+
+# --- output ----------------------------------------------------------------------------------
+
+
+def write_index_json(index: EvidenceIndex, target: Path) -> None:
+    """Write the index as JSON (fields documented in the README), atomically."""
+    write_json(target, {"format": "assess-evidence-index", "version": 1, **index.model_dump(mode="json")})

@@ -1,0 +1,304 @@
+"""What a file is, judged by its bytes: type, SHA-256, page count, pixel size, embedded date, damage.
+
+Everything here only reads, and only what it needs: magic bytes, a zip's central directory, a
+PDF's page tree, an image header. Pixels are never decoded and archives never extracted, so
+decompression bombs cost nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import struct
+import threading
+import warnings
+import zipfile
+from datetime import date
+from pathlib import Path
+from typing import BinaryIO, Literal
+
+import pikepdf
+from PIL import ExifTags, Image, UnidentifiedImageError
+from pydantic import BaseModel, Field
+
+from .evidence_dates import parse_exif_date, parse_pdf_date
+from .yamlio import os_error_text
+
+CHUNK = 1 << 20
+"""SHA-256 is streamed in 1 MiB chunks: constant memory, and hashlib releases the GIL on each."""
+
+HEAD = 4096
+MAX_CENTRAL_DIRECTORY = 16 << 20
+"""A zip whose member list is larger than this is not inspected (no office file comes close)."""
+
+EXIF_KINDS = {"jpeg", "tiff"}
+"""Formats whose EXIF sits in the header (Pillow would decode a PNG's pixels to reach its eXIf chunk)."""
+IMAGE_KINDS = {"jpeg", "png", "tiff", "gif", "bmp", "webp", "heic", "avif"}
+VIEWABLE_KINDS = IMAGE_KINDS | {
+    "pdf", "ofd", "docx", "xlsx", "pptx", "doc", "xls", "ppt", "wps", "et", "dps",
+    "odt", "ods", "odp", "rtf", "text", "video",
+}
+"""Kinds a reviewer can open and read as they are; anything else is flagged as unsupported."""
+
+_OLE_EXTENSIONS = {"doc": "doc", "dot": "doc", "xls": "xls", "xlt": "xls", "ppt": "ppt", "wps": "wps", "et": "et", "dps": "dps"}
+_OOXML_EXTENSIONS = {"docx", "xlsx", "pptx"}
+_HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"}
+_QUICKTIME_ATOMS = {b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"}
+_ZIP_MEMBERS = [("word/document.xml", "docx"), ("xl/workbook.xml", "xlsx"), ("ppt/presentation.xml", "pptx"), ("OFD.xml", "ofd")]
+
+# (offset, magic, kind), checked in order.
+_SIGNATURES: list[tuple[int, bytes, str]] = [
+    (0, b"\xff\xd8\xff", "jpeg"),
+    (0, b"\x89PNG\r\n\x1a\n", "png"),
+    (0, b"II*\x00", "tiff"),
+    (0, b"MM\x00*", "tiff"),
+    (0, b"II+\x00", "tiff"),
+    (0, b"MM\x00+", "tiff"),
+    (0, b"GIF87a", "gif"),
+    (0, b"GIF89a", "gif"),
+    (0, b"PK\x03\x04", "zip"),
+    (0, b"PK\x05\x06", "zip"),
+    (0, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "ole"),
+    (0, b"{\\rtf", "rtf"),
+    (0, b"Rar!\x1a\x07", "rar"),
+    (0, b"7z\xbc\xaf\x27\x1c", "7z"),
+    (0, b"\x1f\x8b", "gzip"),
+    (0, b"\x1a\x45\xdf\xa3", "video"),
+    (0, b"FLV\x01", "video"),
+    (0, b"\x30\x26\xb2\x75\x8e\x66\xcf\x11", "video"),
+    (0, b"\x00\x00\x01\xba", "video"),
+    (0, b"L\x00\x00\x00\x01\x14\x02\x00", "shortcut"),
+    (0, b"MZ", "exe"),
+]
+
+# Why a file counts as damaged, worded for the office (the evidence module adds the lead-in).
+PROBLEMS = {
+    "pdf_truncated": "PDF 文件不完整（缺少结束标记，可能复制或下载时中断）",
+    "pdf_broken": "PDF 结构损坏，无法打开",
+    "pdf_no_pages": "PDF 中没有任何页面",
+    "zip_broken": "文件内部的压缩结构损坏，无法打开",
+    "image_broken": "图片文件头损坏，无法识别",
+    "image_truncated": "图片不完整（文件末尾缺失，可能复制中断）",
+    "image_huge": "图片声明的像素数大得异常（疑似损坏或恶意文件），未读取",
+    "unreadable": "无法读取：{reason}",
+    "unexpected": "无法解析（{reason}）",
+}
+
+# One lock around Pillow's header parsing: warnings.catch_warnings is not thread-safe.
+_PILLOW_LOCK = threading.Lock()
+
+
+class Analysis(BaseModel):
+    """Facts read from a file's content; cached per (path, size, mtime) so unchanged files are skipped."""
+
+    sha256: str = Field(description="内容的 SHA-256")
+    kind: str = Field(description="按内容识别的类型")
+    pages: int | None = Field(default=None, description="页数：PDF 页、TIFF 帧，图片为 1")
+    width: int | None = Field(default=None, description="图片宽度（像素）")
+    height: int | None = Field(default=None, description="图片高度（像素）")
+    encrypted: bool = Field(default=False, description="需要密码才能打开")
+    problem: str | None = Field(default=None, description="损坏或无法读取的原因（中文）")
+    embedded_date: date | None = Field(default=None, description="PDF 创建日期或照片拍摄日期")
+    embedded_date_source: Literal["pdf", "exif"] | None = None
+
+
+def open_readonly(path: Path) -> BinaryIO:
+    """Open for reading without updating the access time where the system allows it (O_NOATIME)."""
+    flags = os.O_RDONLY | getattr(os, "O_BINARY", 0)
+    noatime = getattr(os, "O_NOATIME", 0)
+    try:
+        fd = os.open(path, flags | noatime)
+    except PermissionError:
+        if not noatime:
+            raise
+        fd = os.open(path, flags)  # O_NOATIME needs file ownership; plain read-only is still safe
+    return os.fdopen(fd, "rb")
+
+
+def analyse(path: Path) -> Analysis:
+    """Hash and inspect one file; any failure becomes a `problem`, never an exception."""
+    try:
+        with open_readonly(path) as handle:
+            digest = sha256_of(handle)
+            handle.seek(0)
+            return inspect(handle, path.suffix.lower().lstrip("."), digest)
+    except OSError as exc:
+        return Analysis(sha256="", kind="unknown", problem=PROBLEMS["unreadable"].format(reason=os_error_text(exc)))
+
+
+def sha256_of(handle: BinaryIO) -> str:
+    """SHA-256 of the whole stream, read in 1 MiB chunks into one reused buffer."""
+    digest = hashlib.sha256()
+    buffer = bytearray(CHUNK)
+    view = memoryview(buffer)
+    while count := handle.readinto(buffer):
+        digest.update(view[:count])
+    return digest.hexdigest()
+
+
+def inspect(handle: BinaryIO, extension: str, digest: str) -> Analysis:
+    """Type, pages, size, date and damage of an open file; extension only picks among OLE formats."""
+    head = handle.read(HEAD)
+    kind = detect_kind(head, extension)
+    facts: dict = {"sha256": digest, "kind": kind}
+    try:
+        if kind == "zip":
+            facts["kind"] = _zip_kind(handle, extension)
+        elif kind == "ole" and extension in _OOXML_EXTENSIONS:
+            facts.update(kind=extension, encrypted=True)  # password-protected Office files are OLE-wrapped
+        elif kind == "ole":
+            facts["kind"] = _OLE_EXTENSIONS.get(extension, "ole")
+        elif kind == "pdf":
+            facts.update(_pdf_facts(handle))
+        elif kind in IMAGE_KINDS:
+            facts.update(_image_facts(handle, kind))
+    except (zipfile.BadZipFile, struct.error):
+        facts["problem"] = PROBLEMS["zip_broken"]
+    except OSError as exc:
+        facts["problem"] = PROBLEMS["unreadable"].format(reason=os_error_text(exc))
+    except Exception as exc:  # a parser choking on a hostile or odd file must not stop the index
+        facts["problem"] = PROBLEMS["unexpected"].format(reason=type(exc).__name__)
+    return Analysis(**facts)
+
+
+def detect_kind(head: bytes, extension: str = "") -> str:
+    """Kind from the first bytes: signatures, ISO-BMFF brands, RIFF forms, then plain text."""
+    if b"%PDF-" in head[:1024]:
+        return "pdf"
+    if head[4:8] == b"ftyp":
+        return _iso_bmff_kind(head)
+    if head[4:8] in _QUICKTIME_ATOMS:
+        return "video"
+    if head[:4] == b"RIFF":
+        return {b"AVI ": "video", b"WEBP": "webp", b"WAVE": "audio"}.get(head[8:12], "unknown")
+    if head[:2] == b"BM" and len(head) > 18 and struct.unpack_from("<I", head, 14)[0] in (12, 40, 52, 56, 108, 124):
+        return "bmp"
+    for offset, magic, kind in _SIGNATURES:
+        if head[offset : offset + len(magic)] == magic:
+            return kind
+    if _looks_like_text(head):
+        return "text"
+    return "unknown"
+
+
+def _iso_bmff_kind(head: bytes) -> str:
+    """HEIC/AVIF still images versus MP4/MOV video, from the ftyp major and compatible brands."""
+    size = struct.unpack_from(">I", head, 0)[0]
+    brands = {head[8:12]} | {head[i : i + 4] for i in range(16, min(size, len(head)) - 3, 4)}
+    if head[8:12] in _HEIF_BRANDS or (brands & _HEIF_BRANDS and b"avif" not in brands):
+        return "heic"
+    if head[8:12] in (b"avif", b"avis"):
+        return "avif"
+    return "video"
+
+
+def _looks_like_text(head: bytes) -> bool:
+    """UTF-8 or GB18030 text without NULs or stray control characters."""
+    if not head or b"\x00" in head:
+        return False
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = head.decode(encoding)
+        except UnicodeDecodeError as exc:
+            if exc.start < len(head) - 4:  # a multi-byte character cut by the 4 KiB window is fine
+                continue
+            text = head[: exc.start].decode(encoding)
+        controls = sum(1 for char in text if ord(char) < 32 and char not in "\t\n\r\f")
+        return controls == 0
+    return False
+
+
+def _zip_kind(handle: BinaryIO, extension: str) -> str:
+    """docx/xlsx/pptx/ofd/odf from member names (central directory only, nothing extracted)."""
+    if _central_directory_size(handle) > MAX_CENTRAL_DIRECTORY:
+        return "zip"
+    handle.seek(0)
+    with zipfile.ZipFile(handle) as archive:
+        names = set(archive.namelist())
+    for member, kind in _ZIP_MEMBERS:
+        if member in names:
+            return kind
+    if "content.xml" in names and extension in ("odt", "ods", "odp"):
+        return extension
+    return "zip"
+
+
+def _central_directory_size(handle: BinaryIO) -> int:
+    """Size of the zip's member list from its end record, read from the last 64 KiB only."""
+    size = handle.seek(0, os.SEEK_END)
+    handle.seek(max(0, size - 65_557))
+    tail = handle.read()
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < 22:
+        raise zipfile.BadZipFile("no end of central directory")
+    return struct.unpack_from("<I", tail, at + 12)[0]
+
+
+def _pdf_facts(handle: BinaryIO) -> dict:
+    """Page count, creation date, encryption and truncation of a PDF, via pikepdf (lazy parsing)."""
+    size = handle.seek(0, os.SEEK_END)
+    handle.seek(max(0, size - 1024))
+    if b"%%EOF" not in handle.read():
+        return {"problem": PROBLEMS["pdf_truncated"]}
+    handle.seek(0)
+    try:
+        with pikepdf.open(handle) as pdf:
+            pages = len(pdf.pages)
+            created = parse_pdf_date(str(pdf.trailer.get("/Info", {}).get("/CreationDate", "")))
+    except pikepdf.PasswordError:
+        return {"encrypted": True}
+    except pikepdf.PdfError:
+        return {"problem": PROBLEMS["pdf_broken"]}
+    if pages == 0:
+        return {"problem": PROBLEMS["pdf_no_pages"]}
+    facts: dict = {"pages": pages}
+    if created:
+        facts.update(embedded_date=created, embedded_date_source="pdf")
+    return facts
+
+
+def _image_facts(handle: BinaryIO, kind: str) -> dict:
+    """Pixel size, frame count (TIFF) and EXIF capture date from the header; pixels stay undecoded."""
+    if kind in ("heic", "avif"):
+        return {"pages": 1}  # Pillow cannot read HEIF headers without a plugin; the file is still a photo
+    problem = _image_tail_problem(handle, kind)
+    if problem:
+        return {"problem": problem}
+    handle.seek(0)
+    with _PILLOW_LOCK, warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            with Image.open(handle) as image:
+                width, height = image.size
+                pages = image.n_frames if kind == "tiff" else 1
+                taken = _exif_date(image) if kind in EXIF_KINDS else None
+        except Image.DecompressionBombError:
+            return {"problem": PROBLEMS["image_huge"]}
+        except (UnidentifiedImageError, SyntaxError, EOFError):
+            return {"problem": PROBLEMS["image_broken"]}
+    facts: dict = {"width": width, "height": height, "pages": pages}
+    if taken:
+        facts.update(embedded_date=taken, embedded_date_source="exif")
+    return facts
+
+
+def _image_tail_problem(handle: BinaryIO, kind: str) -> str | None:
+    """A JPEG must end with its EOI marker, a PNG with its IEND chunk; checked on the last 64 KiB."""
+    if kind not in ("jpeg", "png"):
+        return None
+    size = handle.seek(0, os.SEEK_END)
+    handle.seek(max(0, size - 65_536))
+    tail = handle.read()
+    complete = b"\xff\xd9" in tail if kind == "jpeg" else b"IEND\xaeB`\x82" in tail[-32:]
+    return None if complete else PROBLEMS["image_truncated"]
+
+
+def _exif_date(image: Image.Image) -> date | None:
+    """EXIF DateTimeOriginal (else DateTimeDigitized): when the photo was taken."""
+    exif = image.getexif()
+    details = exif.get_ifd(ExifTags.IFD.Exif)
+    for tag in (ExifTags.Base.DateTimeOriginal, ExifTags.Base.DateTimeDigitized):
+        taken = parse_exif_date(str(details.get(tag) or exif.get(tag) or ""))
+        if taken:
+            return taken
+    return None
