@@ -44,6 +44,8 @@ def _to_status(value: Any) -> Any:
     """未整改/整改中/已整改, with a Chinese message for anything else."""
     if value is None or value == "":
         return GapStatus.OPEN
+    if isinstance(value, GapStatus):
+        return value
     try:
         return GapStatus(str(value).strip())
     except ValueError:
