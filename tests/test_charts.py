@@ -88,3 +88,9 @@ def test_progress_plots_each_snapshot_date(sample_assessment):
     labels = svg_labels(chart)
     assert "2024-03-31" in labels and "2024-06-30" in labels
     assert "达标" in labels and "未完成整改项" in labels
+
+
+def test_dollar_signs_in_names_are_plain_text(sample_assessment):
+    odd = [c.model_copy(update={"name": "费用$^{x$类"}) if n == 0 else c for n, c in enumerate(sample_assessment.categories)]
+    labels = svg_labels(verdicts_by_category(sample_assessment.model_copy(update={"categories": odd}), "svg"))
+    assert "费用$^{x$类" in labels

@@ -213,6 +213,14 @@ def test_untrusted_text_stays_literal(sample_assessment, huimin, tmp_path):
     assert body[start + 2] == "第二段"
 
 
+def test_control_characters_in_any_input_text_never_break_the_file(sample_assessment, huimin, tmp_path):
+    gaps = [g.model_copy(update={"problem": "缺少\x01材料\x0c", "measure": "补充\x07材料"}) for g in sample_assessment.gaps]
+    assessment = sample_assessment.model_copy(update={"office": "创建\x0b办公室", "gaps": gaps})
+    body = [p.text for p in Document(render_docx(assessment, huimin, tmp_path / "r.docx")).paragraphs]
+    assert body[1] == "创建 办公室"
+    assert body[body.index("四、存在问题") + 2].startswith("1.缺少 材料（指标")
+
+
 def test_category_without_narratives_is_marked_for_completion(sample_assessment, huimin, tmp_path):
     silent = [r.model_copy(update={"narrative": None}) if r.indicator.category == "org" else r for r in sample_assessment.indicators]
     body = [p.text for p in Document(render_docx(sample_assessment.model_copy(update={"indicators": silent}), huimin, tmp_path / "r.docx")).paragraphs]

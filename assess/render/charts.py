@@ -70,11 +70,12 @@ def cjk_family() -> str:
 
 @contextmanager
 def _chart_style() -> Iterator[None]:
-    """Fixed rc settings: CJK font, stable SVG ids, no timestamps, no machine-dependent defaults."""
+    """Fixed rc settings: CJK font, stable SVG ids, no timestamps, names never read as $math$."""
     settings = {
         "font.family": [cjk_family()],
         "font.size": 9,
         "axes.unicode_minus": False,
+        "text.parse_math": False,
         "svg.hashsalt": "assess",
         "svg.fonttype": "path",
         "savefig.dpi": DPI,

@@ -110,7 +110,7 @@ def render_docx(assessment: Assessment, project: Project, target: Path, *, templ
         document, io.BytesIO(verdicts_by_category(assessment, "png")), width=Mm(CHART_WIDTH_MM)
     )
     _render(document, context, template, project.root)
-    _set_properties(document, assessment, context["title"])
+    _set_properties(document, assessment, context)
     buffer = io.BytesIO()
     document.save(buffer)
     write_reproducible_zip(target, buffer.getvalue())
@@ -171,13 +171,13 @@ def _tag_using(template: Path, name: str) -> str:
     return ""
 
 
-def _set_properties(document: DocxTemplate, assessment: Assessment, title: str) -> None:
+def _set_properties(document: DocxTemplate, assessment: Assessment, context: dict) -> None:
     """File properties Word shows (title, author) with the report date, so rebuilds give equal files."""
     properties = document.docx.core_properties
     moment = datetime.combine(assessment.report_date, datetime.min.time())
-    properties.title = title
-    properties.subject = assessment.title
-    properties.author = properties.last_modified_by = assessment.office
+    properties.title = context["title"]
+    properties.subject = context["honour"]
+    properties.author = properties.last_modified_by = context["office"]
     properties.created = properties.modified = moment
     properties.revision = 1
     properties.comments = ""
@@ -192,7 +192,7 @@ def report_context(assessment: Assessment, project: Project) -> dict:
     plans = _distinct(assessment.open_gaps, lambda gap: _plan_text(gap, titles))
     attachments = _numbered(TEXT["attachments"])
     names = {"district": assessment.district, "honour": assessment.title}
-    return {
+    return _cleaned({
         "title": TEXT["title"].format(**names),
         "title_text": TEXT["title_lines"].format(**names),
         "byline": [*_lines(assessment.office, SIGNATURE_WIDTH), TEXT["byline_date"].format(date=date_text(assessment.report_date))],
@@ -233,7 +233,7 @@ def report_context(assessment: Assessment, project: Project) -> dict:
         "plans": _numbered(text for _, text in plans),
         "attachments": attachments,
         "attachments_text": "\n".join(entry["number"] + entry["text"] for entry in attachments),
-    }
+    })
 
 
 def date_text(day: date) -> str:
@@ -252,6 +252,17 @@ def chinese_number(n: int) -> str:
 def clean(text: str) -> str:
     """Untrusted text without control characters docxtpl or XML would misread; tabs become spaces."""
     return CONTROL_CHARACTERS.sub(" ", text.replace("\r\n", "\n")).strip()
+
+
+def _cleaned(value):
+    """The context with `clean` applied to every string in it, however deeply nested."""
+    if isinstance(value, str):
+        return clean(value)
+    if isinstance(value, dict):
+        return {key: _cleaned(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_cleaned(item) for item in value]
+    return value
 
 
 def _range_text(start: date, end: date) -> str:
@@ -313,7 +324,7 @@ def _result_row(number: int, result: IndicatorResult, project: Project) -> dict:
         departments += "\n" + TEXT["support"].format(names="、".join(result.support))
     return {
         "number": str(number),
-        "indicator": clean(f"{result.indicator.label} {result.indicator.title}"),
+        "indicator": f"{result.indicator.label} {result.indicator.title}",
         "departments": departments,
         "targets": _target_lines(result.targets, lambda t: t.target_text),
         "actuals": _target_lines(result.targets, lambda t: t.actual_text),
@@ -327,8 +338,8 @@ def _target_lines(targets: list[TargetResult], pick: Callable[[TargetResult], st
     if not targets:
         return TEXT["no_targets"]
     if len(targets) == 1:
-        return clean(pick(targets[0]))
-    return "\n".join(f"{_circled(i)}{clean(pick(t))}" for i, t in enumerate(targets))
+        return pick(targets[0])
+    return "\n".join(f"{_circled(i)}{pick(t)}" for i, t in enumerate(targets))
 
 
 def _circled(index: int) -> str:
@@ -343,7 +354,7 @@ def _evidence_text(result: IndicatorResult, project: Project) -> str:
     if result.evidence_folder:
         prefix = project.config.paths.evidence.rstrip("/") + "/"
         folder = result.evidence_folder.removeprefix(prefix)
-        text += "\n" + clean(folder)
+        text += "\n" + folder
     return text
 
 
@@ -375,18 +386,18 @@ def _problems_intro(problems: list[tuple[Gap, str]]) -> str:
 
 def _problem_text(gap: Gap) -> str:
     """One numbered problem of 四、."""
-    return TEXT["problem"].format(problem=clean(gap.problem).rstrip("。；;"), label=gap.indicator_label, lead="、".join(gap.lead))
+    return TEXT["problem"].format(problem=gap.problem.strip().rstrip("。；;"), label=gap.indicator_label, lead="、".join(gap.lead))
 
 
 def _plan_text(gap: Gap, titles: dict[str, str]) -> str:
     """One numbered measure of 五、 with its owner, supporting units and deadline."""
     status = gap.status.value + (f"，{TEXT['overdue']}" if gap.overdue else "")
-    measure = clean(gap.measure).rstrip("。；;") if gap.measure else TEXT["missing"].format(what=TEXT["missing_measure"])
+    measure = gap.measure.strip().rstrip("。；;") if gap.measure else TEXT["missing"].format(what=TEXT["missing_measure"])
     support = TEXT["plan_support"].format(names="、".join(gap.support)) if gap.support else ""
     return TEXT["plan"].format(
         subject=TEXT["plan_subject"].format(title=titles.get(gap.indicator_id, ""), label=gap.indicator_label),
         measure=measure,
-        owner=clean(gap.owner) if gap.owner else "、".join(gap.lead),
+        owner=gap.owner or "、".join(gap.lead),
         support=support,
         deadline=date_text(gap.deadline),
         status=status,
