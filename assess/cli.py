@@ -162,26 +162,15 @@ def _parse_as_of(text: str | None):
     return day
 
 
-def _evidence_index(project):
-    """The evidence index from issue 3's walker; until it lands, the last saved index, else none."""
-    from . import evidence
-
-    if hasattr(evidence, "build_index"):
-        return evidence.build_index(project)
-    saved = project.path("output") / "evidence-index.json"
-    if saved.is_file():
-        return evidence.EvidenceIndex.model_validate_json(saved.read_text(encoding="utf-8"))
-    return evidence.EvidenceIndex()
-
-
 def _assess(project, as_of: str | None):
-    """Load the district's data, index the evidence and run the assessment."""
+    """Load the district's data, index the evidence (unchanged files come from the cache) and assess."""
     from .assessment import run_assessment
     from .data import load_data
+    from .evidence import build_index
 
     day = _parse_as_of(as_of)
     data = load_data(project)
-    return run_assessment(project, _evidence_index(project), data, as_of=day)
+    return run_assessment(project, build_index(project), data, as_of=day)
 
 
 @cli.command()
