@@ -35,11 +35,29 @@ def atomic_path(target: Path) -> Iterator[Path]:
     temp = Path(name)
     try:
         yield temp
+        _settle(temp)
         os.replace(temp, target)
     except OSError as exc:
         raise OutputError(target, exc) from exc
     finally:
         temp.unlink(missing_ok=True)
+
+
+def _current_umask() -> int:
+    """The process umask (reading it requires setting it, so restore it at once)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_FILE_MODE = 0o666 & ~_current_umask()
+
+
+def _settle(temp: Path) -> None:
+    """Give the temp file normal permissions (mkstemp makes it 0600) and flush it to disk."""
+    os.chmod(temp, _FILE_MODE)
+    with open(temp, "rb") as handle:
+        os.fsync(handle.fileno())
 
 
 def write_text(target: Path, text: str) -> None:

@@ -98,7 +98,7 @@ def os_error_text(exc: OSError) -> str:
     """Chinese wording for the operating-system errors an office actually meets."""
     return {
         errno.ENOENT: "文件不存在",
-        errno.EACCES: "没有读取权限",
+        errno.EACCES: "没有访问权限",
         errno.EISDIR: "这是一个文件夹，不是文件",
         errno.ENOSPC: "磁盘空间不足",
         errno.EROFS: "磁盘为只读",
