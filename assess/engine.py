@@ -75,17 +75,16 @@ class Facts:
 
 def build_assessment(project: Project, index: EvidenceIndex, data: DistrictData, *, as_of: date | None = None) -> Assessment:
     """Assess every indicator of the project's standard as of a date (default: assess.yaml's report_date)."""
-    as_of = as_of or project.config.report_date
-    standard, registry = project.standard, project.registry
+    config, standard = project.config, project.standard
+    as_of = as_of or config.report_date
     results, shortfalls = [], []
     for indicator in standard.indicators:
         result, found = assess_indicator(project, indicator, index, data)
         results.append(result)
         shortfalls.extend(found)
     by_id = {r.indicator.id: r for r in results}
-    gaps = apply_plan(shortfalls, data.plan, by_id, default_deadline(project.config), as_of)
+    gaps = apply_plan(shortfalls, data.plan, by_id, default_deadline(config), as_of)
     categories = _category_summaries(standard, results)
-    config = project.config
     start, end = config.period
     weighted = [c for c in categories if c.max_score is not None]
     return Assessment(
@@ -101,7 +100,7 @@ def build_assessment(project: Project, index: EvidenceIndex, data: DistrictData,
         phases=config.phases,
         indicators=results,
         categories=categories,
-        departments=_department_summaries(registry, results, gaps),
+        departments=_department_summaries(project.registry, results, gaps),
         gaps=gaps,
         history=up_to(data.history, take_snapshot(as_of, results, gaps)),
         total_score=sum(c.score for c in weighted) if weighted else None,
@@ -137,7 +136,7 @@ def assess_indicator(project: Project, indicator: Indicator, index: EvidenceInde
         evidence_folder=f"{project.config.paths.evidence}/{folder}" if folder else None,
         missing_evidence=facts.missing,
         narrative=facts.narrative,
-        score=indicator.weight * SCORE_SHARE.get(verdict, 0.0) if indicator.weight is not None and verdict is not Verdict.NOT_APPLICABLE else None,
+        score=_score(indicator, verdict),
     )
     if verdict is Verdict.NOT_APPLICABLE:
         return result, []
@@ -145,6 +144,13 @@ def assess_indicator(project: Project, indicator: Indicator, index: EvidenceInde
         Shortfall(key, problem, indicator.id, indicator.label, lead, support)
         for key, problem in shortfalls(indicator, facts, project)
     ]
+
+
+def _score(indicator: Indicator, verdict: Verdict) -> float | None:
+    """Full weight for 达标, half for 部分达标, none otherwise; no score when unweighted or 不适用."""
+    if indicator.weight is None or verdict is Verdict.NOT_APPLICABLE:
+        return None
+    return indicator.weight * SCORE_SHARE.get(verdict, 0.0)
 
 
 def decide(facts: Facts) -> Verdict:
@@ -285,7 +291,7 @@ def _narrative_file(project: Project, indicator: Indicator) -> str:
 
 def _shorts(registry: Registry, names: list[str]) -> list[str]:
     """Department names as their registry short names (the standard may use aliases)."""
-    return [(registry.find(name).short if registry.find(name) else name) for name in names]
+    return [department.short if (department := registry.find(name)) else name for name in names]
 
 
 def _category_summaries(standard: Standard, results: list[IndicatorResult]) -> list[CategorySummary]:

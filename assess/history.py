@@ -15,7 +15,7 @@ from .project import Project
 
 HEADER = """\
 # 自评进度记录：每个报告日期一条（各结论的指标数、各牵头部门未完成的整改项数），供报告绘制进度图。
-# 由 `assess status --record` 和 `assess build` 写入；同一日期再次记录时替换原记录。
+# 由 `assess status --record` 写入；同一日期再次记录时替换原记录。
 """
 
 

@@ -2,8 +2,8 @@
 
 The plan is the office's file. The tool only fills `indicator`, `problem` and `resolved`; measure,
 owner, deadline, status and completion date are never overwritten, and an entry whose problem has
-gone stays in the file marked resolved. Written by `assess gaps --write` and `assess build`; every
-other command only reads it.
+gone stays in the file marked resolved. Only `assess gaps --write` writes it (a build never changes
+its own inputs; the reports merge the plan in memory); every other command only reads it.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ BACKUP_SUFFIX = ".bak"
 
 HEADER = """\
 # 整改方案（整改清单）：每个问题一项，键（冒号前的一行）由工具生成，请勿修改。
-# 由 `assess gaps --write` 和 `assess build` 更新。工具只改写 indicator（指标编号）、problem（问题）
+# 由 `assess gaps --write` 更新。工具只改写 indicator（指标编号）、problem（问题）
 # 和 resolved（问题已不再出现）三项；以下各项由创建办填写，重新生成时保留：
 #   measure 整改措施；owner 责任人或责任单位；
 #   deadline 整改时限，留空即整改提升阶段结束日 {deadline}（日期可写 2024-09-30 或 2024年9月30日）；
