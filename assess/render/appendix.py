@@ -1,0 +1,648 @@
+"""The evidence appendix: every usable scan, photo and PDF page, in indicator order, stamped.
+
+Pages are copied with pikepdf (never rasterised) and framed on A4 as Form XObjects; photos
+become pages through img2pdf (JPEG passed through untouched) and only oversized ones are
+downscaled with Pillow. Pages are written in chunks so open files and image bytes in memory
+stay bounded whatever the dossier's size. Each page gets a header stamp (indicator, file,
+第k页/共n页) and the dossier's footer, drawn with one small subset of the CJK font.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import shutil
+import subprocess
+from collections.abc import Iterable
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import img2pdf
+import pikepdf
+from fontTools.ttLib import TTCollection, TTFont
+from fontTools import subset as font_subset
+from PIL import Image, ImageOps, ImageSequence
+from pikepdf import Array, Dictionary, Name, OutlineItem, Rectangle
+
+from ..assessment import Assessment, IndicatorResult
+from ..evidence import EvidenceFile
+from .fonts import cjk_font_file
+
+A4 = (595.28, 841.89)
+"""A4 portrait in points; landscape sources get A4 landscape."""
+SIDE = 28.0
+"""Left/right margin around a framed page, in points (about 10 mm)."""
+BAND = 30.0
+"""Height of the header band (stamp) and of the footer band (page number), in points."""
+STAMP_SIZE = 8.0
+FOOTER_SIZE = 9.0
+CHUNK_PAGES = 300
+"""Appendix pages per chunk file: with the two limits below, bounds memory and open files."""
+CHUNK_IMAGE_BYTES = 64 * 1024 * 1024
+CHUNK_OPEN_FILES = 64
+DOWNSCALE_SLACK = 1.25
+"""Images up to this factor above max_dpi pass through untouched: re-encoding them costs more than it saves."""
+JPEG_QUALITY = 80
+OFFICE_TIMEOUT = 180
+
+LOGGER = logging.getLogger(__name__)
+
+IMAGE_KINDS = {"jpeg", "png", "tiff"}
+OFFICE_KINDS = {"docx", "xlsx", "doc", "xls", "wps"}
+PageSource = Literal["pdf", "image"]
+
+TEXT = {
+    "missing": "文件不存在（可能已被移动或删除），请重新运行 assess index",
+    "no_soffice": "未安装 LibreOffice，Word/Excel 文件未能转换；请另存为 PDF 放入同一文件夹，或安装 LibreOffice 后重新生成",
+    "office_failed": "LibreOffice 转换失败，请另存为 PDF 放入同一文件夹",
+    "kind": "此类文件（{kind}）无法嵌入 PDF，请转换为 PDF 或图片后放入",
+    "heic": "HEIC 格式照片无法嵌入，请转换为 JPEG 后放入",
+    "unreadable": "此文件无法读取（可能已损坏、加密或在生成期间被修改），未能嵌入；请检查后重新生成",
+    "page": "第{k}页/共{n}页",
+    "footer": "— {n} —",
+    "separator": "｜",
+    "ellipsis": "…",
+    "outline": "{name}（第 {first} 页）",
+    "outline_range": "{name}（第 {first}–{last} 页）",
+}
+"""Chinese wording of the appendix, in one place."""
+
+
+class OfficeConversionFailed(Exception):
+    """LibreOffice ran but produced no PDF (or timed out)."""
+
+
+# --- plan: which file goes where ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Placement:
+    """One evidence file of one indicator and where (or why not) it appears in the appendix."""
+
+    indicator_id: str
+    indicator_label: str
+    indicator_title: str
+    file: EvidenceFile
+    source: Path | None = None
+    kind: PageSource | None = None
+    pages: int = 0
+    offset: int = 0
+    reuses: Placement | None = None
+    note: str | None = None
+
+    @property
+    def embedded(self) -> bool:
+        """Its own pages are in the appendix (not omitted, not a repeat of earlier content)."""
+        return self.source is not None and self.reuses is None and self.pages > 0
+
+    @property
+    def heading(self) -> str:
+        """Indicator label and title, as the stamp and the bookmarks show it."""
+        return f"{self.indicator_label} {self.indicator_title}"
+
+    def page_range(self, start: int) -> tuple[int, int] | None:
+        """First and last dossier page (1-based) of its content, when the appendix starts at `start`."""
+        target = self.reuses or self
+        if not target.embedded:
+            return None
+        first = start + target.offset
+        return first, first + target.pages - 1
+
+
+@dataclass(frozen=True)
+class AppendixPlan:
+    """Every evidence file of the assessment, in indicator order, with its appendix pages."""
+
+    placements: list[Placement] = field(default_factory=list)
+
+    @property
+    def embedded(self) -> list[Placement]:
+        """Placements whose pages are appended, in page order."""
+        return [p for p in self.placements if p.embedded]
+
+    @property
+    def total_pages(self) -> int:
+        """Number of appendix pages."""
+        return sum(p.pages for p in self.embedded)
+
+    def lookup(self) -> dict[tuple[str, str], Placement]:
+        """Placements by (indicator id, evidence path), for the HTML part's evidence tables."""
+        return {(p.indicator_id, p.file.path): p for p in self.placements}
+
+
+def plan_appendix(assessment: Assessment, evidence_root: Path, workdir: Path) -> AppendixPlan:
+    """Decide for every evidence file whether its pages are appended, repeated content or omitted."""
+    placements: list[Placement] = []
+    first_by_content: dict[str, Placement] = {}
+    offset = 0
+    for result in assessment.indicators:
+        for file in result.evidence:
+            placement = _place(result, file, evidence_root, workdir, first_by_content, offset)
+            if placement.embedded:
+                first_by_content.setdefault(file.sha256, placement)
+                offset += placement.pages
+            placements.append(placement)
+    return AppendixPlan(placements)
+
+
+def _place(
+    result: IndicatorResult,
+    file: EvidenceFile,
+    evidence_root: Path,
+    workdir: Path,
+    first_by_content: dict[str, Placement],
+    offset: int,
+) -> Placement:
+    """The placement of one file: its page source and count, or the reason it is left out."""
+    base = Placement(result.indicator.id, result.indicator.label, result.indicator.title, file, offset=offset)
+    if not file.usable:
+        return _replace(base, note="；".join(flag.message for flag in file.flags))
+    path = evidence_root / file.path
+    if not path.is_file():
+        return _replace(base, note=TEXT["missing"])
+    earlier = first_by_content.get(file.sha256)
+    if earlier is not None:
+        return _replace(base, source=earlier.source, kind=earlier.kind, pages=earlier.pages, reuses=earlier)
+    if file.kind == "pdf":
+        return _replace(base, source=path, kind="pdf", pages=file.pages or count_pdf_pages(path))
+    if file.kind in IMAGE_KINDS:
+        return _replace(base, source=path, kind="image", pages=file.pages or 1)
+    if file.kind in OFFICE_KINDS:
+        return _place_office(base, path, workdir)
+    note = TEXT["heic"] if file.kind == "heic" else TEXT["kind"].format(kind=file.kind)
+    return _replace(base, note=note)
+
+
+def _place_office(base: Placement, path: Path, workdir: Path) -> Placement:
+    """Convert a Word/Excel file with LibreOffice when it is installed; otherwise say how to proceed."""
+    if office_converter() is None:
+        return _replace(base, note=TEXT["no_soffice"])
+    try:
+        converted = convert_office(path, workdir / "office" / base.file.sha256[:16])
+        return _replace(base, source=converted, kind="pdf", pages=count_pdf_pages(converted))
+    except (OfficeConversionFailed, pikepdf.PdfError, OSError):
+        return _replace(base, note=TEXT["office_failed"])
+
+
+def _replace(placement: Placement, **changes) -> Placement:
+    """A copy of a frozen placement with some fields changed."""
+    return Placement(**{**placement.__dict__, **changes})
+
+
+def count_pdf_pages(path: Path) -> int:
+    """Page count of a PDF (reads only its page tree)."""
+    with pikepdf.open(path) as pdf:
+        return len(pdf.pages)
+
+
+def office_converter() -> str | None:
+    """The LibreOffice command on PATH, if any."""
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def convert_office(path: Path, outdir: Path) -> Path:
+    """Convert one office file to PDF in `outdir` with headless LibreOffice (own profile, time-limited)."""
+    outdir.mkdir(parents=True, exist_ok=True)
+    profile = (outdir.parent / "profile").resolve().as_uri()
+    command = [
+        office_converter() or "soffice",
+        f"-env:UserInstallation={profile}",
+        "--headless",
+        "--convert-to",
+        "pdf",
+        "--outdir",
+        str(outdir),
+        str(path),
+    ]
+    try:
+        subprocess.run(command, capture_output=True, timeout=OFFICE_TIMEOUT, check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise OfficeConversionFailed(str(path)) from exc
+    converted = outdir / f"{path.stem}.pdf"
+    if not converted.is_file():
+        raise OfficeConversionFailed(str(path))
+    return converted
+
+
+# --- pages: frame sources on A4, in chunks -----------------------------------------------
+
+
+def content_box(landscape: bool) -> tuple[float, float, float, float]:
+    """The area of an appendix page left for the evidence (x0, y0, x1, y1), between the bands."""
+    width, height = (A4[1], A4[0]) if landscape else A4
+    return SIDE, BAND, width - SIDE, height - BAND
+
+
+def write_chunks(plan: AppendixPlan, workdir: Path, max_dpi: int) -> tuple[list[Path], set[int]]:
+    """Write the appendix pages to chunk PDFs; return them and the positions of unreadable files.
+
+    A file that cannot be read gets placeholder pages (its planned count), so every page number
+    printed in the HTML part still points at the right page.
+    """
+    writer = _ChunkWriter(workdir)
+    unreadable: set[int] = set()
+    img2pdf_logger = logging.getLogger("img2pdf")
+    level = img2pdf_logger.level
+    img2pdf_logger.setLevel(logging.ERROR)  # its notes (alpha → soft mask, …) are not the office's concern
+    try:
+        for position, placement in enumerate(plan.embedded):
+            if not writer.add(placement, max_dpi):
+                unreadable.add(position)
+        writer.flush()
+    finally:
+        img2pdf_logger.setLevel(level)
+    return writer.paths, unreadable
+
+
+class _ChunkWriter:
+    """Accumulates framed pages and saves them every CHUNK_PAGES pages or CHUNK_BYTES of images."""
+
+    def __init__(self, workdir: Path):
+        self.workdir = workdir
+        self.paths: list[Path] = []
+        self._open()
+
+    def _open(self) -> None:
+        self.pdf = pikepdf.new()
+        self.sources = ExitStack()
+        self.opened = 0
+        self.image_bytes = 0
+
+    def add(self, placement: Placement, max_dpi: int) -> bool:
+        """Frame the file's pages; if it cannot be read, add placeholder pages and return False."""
+        before = len(self.pdf.pages)
+        try:
+            pages = self._source_pages(placement, max_dpi)
+            if len(pages) != placement.pages:
+                raise ValueError(f"{len(pages)} pages, the index says {placement.pages}")
+            for page in pages:
+                frame_page(self.pdf, page)
+            readable = True
+        except Exception as exc:  # noqa: BLE001 - decoders raise many types for a bad file; none may stop the build
+            LOGGER.warning("%s：%s（%s）", placement.file.path, TEXT["unreadable"], exc)
+            del self.pdf.pages[before:]
+            for _ in range(placement.pages):
+                self.pdf.add_blank_page(page_size=A4)
+            readable = False
+        if len(self.pdf.pages) >= CHUNK_PAGES or self.image_bytes >= CHUNK_IMAGE_BYTES or self.opened >= CHUNK_OPEN_FILES:
+            self.flush()
+        return readable
+
+    def _source_pages(self, placement: Placement, max_dpi: int) -> list[pikepdf.Page]:
+        """The source's pages, kept open until this chunk is saved."""
+        self.opened += 1
+        if placement.kind == "pdf":
+            source = self.sources.enter_context(pikepdf.open(placement.source))
+            if any("/Annots" in page.obj for page in source.pages):
+                source.flatten_annotations("print")
+        else:
+            frames = image_frames(placement.source, max_dpi)
+            self.image_bytes += sum(len(f) if isinstance(f, bytes) else f.stat().st_size for f in frames)
+            document = img2pdf.convert_to_docobject(
+                *frames,
+                engine=img2pdf.Engine.pikepdf,
+                layout_fun=_fit_image,
+                rotation=img2pdf.Rotation.ifvalid,
+                nodate=True,
+            )
+            source = self.sources.enter_context(document.writer)
+        return list(source.pages)
+
+    def flush(self) -> None:
+        """Save the pages gathered so far and release their sources."""
+        if len(self.pdf.pages):
+            path = self.workdir / f"appendix-{len(self.paths):04d}.pdf"
+            self.pdf.save(path, compress_streams=True, stream_decode_level=pikepdf.StreamDecodeLevel.none)
+            self.paths.append(path)
+        self.pdf.close()
+        self.sources.close()
+        self._open()
+
+
+def frame_page(pdf: pikepdf.Pdf, source: pikepdf.Page) -> None:
+    """Append an A4 page showing `source` (scaled down to fit, never up) between the bands."""
+    width, height = displayed_size(source)
+    landscape = width > height
+    page_size = (A4[1], A4[0]) if landscape else A4
+    frame = pdf.add_blank_page(page_size=page_size)
+    formx = pdf.copy_foreign(source.as_form_xobject())
+    frame.add_overlay(formx, Rectangle(*content_box(landscape)), expand=False)
+
+
+def displayed_size(page: pikepdf.Page) -> tuple[float, float]:
+    """Width and height as a viewer shows the page (trim box, after /Rotate)."""
+    box = page.trimbox
+    width, height = abs(float(box[2]) - float(box[0])), abs(float(box[3]) - float(box[1]))
+    if int(page.obj.get("/Rotate", 0)) % 180:
+        return height, width
+    return width, height
+
+
+def _fit_image(width_px: int, height_px: int, _dpi) -> tuple[float, float, float, float]:
+    """img2pdf layout: the image fills the content box of the A4 page matching its orientation."""
+    x0, y0, x1, y1 = content_box(width_px > height_px)
+    scale = min((x1 - x0) / width_px, (y1 - y0) / height_px)
+    return width_px * scale, height_px * scale, width_px * scale, height_px * scale
+
+
+def image_frames(path: Path, max_dpi: int) -> list[Path | bytes]:
+    """What img2pdf should embed: the file itself, or JPEG frames downscaled to `max_dpi`."""
+    with Image.open(path) as image:
+        if image.mode == "1" or downscale_factor(oriented_size(image), max_dpi) is None:
+            return [path]
+        return [_downscaled_jpeg(frame, max_dpi) for frame in ImageSequence.Iterator(image)]
+
+
+def oriented_size(image: Image.Image) -> tuple[int, int]:
+    """Pixel size after applying the EXIF orientation."""
+    orientation = image.getexif().get(0x0112, 1)
+    width, height = image.size
+    return (height, width) if orientation in (5, 6, 7, 8) else (width, height)
+
+
+def downscale_factor(size: tuple[int, int], max_dpi: int) -> float | None:
+    """How much to shrink an image so it shows at `max_dpi` on its page; None if it is fine as is."""
+    width, height = size
+    x0, y0, x1, y1 = content_box(width > height)
+    points_per_pixel = min((x1 - x0) / width, (y1 - y0) / height)
+    dpi = 72 / points_per_pixel
+    if dpi <= max_dpi * DOWNSCALE_SLACK:
+        return None
+    return max_dpi / dpi
+
+
+def _downscaled_jpeg(frame: Image.Image, max_dpi: int) -> bytes:
+    """One frame, upright, resized to `max_dpi` and re-encoded as JPEG."""
+    oriented = oriented_size(frame)
+    factor = downscale_factor(oriented, max_dpi) or 1.0
+    final = (max(1, round(oriented[0] * factor)), max(1, round(oriented[1] * factor)))
+    width, height = frame.size
+    frame.draft("L" if frame.mode == "L" else "RGB", (round(width * factor), round(height * factor)))
+    upright = ImageOps.exif_transpose(frame)
+    small = upright.convert("L" if upright.mode in ("L", "LA", "I;16") else "RGB").resize(final, Image.LANCZOS)
+    out = io.BytesIO()
+    small.save(out, "JPEG", quality=JPEG_QUALITY)
+    return out.getvalue()
+
+
+# --- stamps: header, footer and back link on every appendix page -------------------------
+
+
+@dataclass
+class StampFont:
+    """A subset of the CJK font, embedded once in the dossier, that draws every stamp."""
+
+    codes: dict[str, int]
+    widths: dict[int, int]
+    program: bytes
+    cff: bool
+    cid_system: tuple[str, str, int]
+    postscript_name: str
+    bbox: tuple[int, int, int, int]
+    ascent: int
+    descent: int
+
+    def usable(self, text: str) -> str:
+        """`text` with characters the font lacks shown as □ (never as an invisible glyph)."""
+        return "".join(c if c in self.codes else "□" for c in text)
+
+    def width(self, text: str, size: float) -> float:
+        """Advance width of `text` at `size` points."""
+        return sum(self.widths[self.codes[c]] for c in self.usable(text)) * size / 1000
+
+    def encode(self, text: str) -> bytes:
+        """`text` as a hex string of 2-byte codes (Identity-H)."""
+        return b"<" + "".join(f"{self.codes[c]:04x}" for c in self.usable(text)).encode() + b">"
+
+    def embed(self, pdf: pikepdf.Pdf) -> pikepdf.Object:
+        """The Type0 font dictionary, as an indirect object of `pdf`."""
+        tag = "".join(chr(65 + b % 26) for b in hashlib.sha256(self.program).digest()[:6])
+        base_font = Name(f"/{tag}+{self.postscript_name}")
+        if self.cff:
+            program = pikepdf.Stream(pdf, self.program, Subtype=Name.CIDFontType0C)
+            extra = {"Subtype": Name.CIDFontType0}
+        else:
+            program = pikepdf.Stream(pdf, self.program, Length1=len(self.program))
+            extra = {"Subtype": Name.CIDFontType2, "CIDToGIDMap": Name.Identity}
+        descriptor = Dictionary(
+            Type=Name.FontDescriptor,
+            FontName=base_font,
+            Flags=4,
+            FontBBox=Array(self.bbox),
+            ItalicAngle=0,
+            Ascent=self.ascent,
+            Descent=self.descent,
+            CapHeight=self.ascent,
+            StemV=80,
+        )
+        descriptor[Name.FontFile3 if self.cff else Name.FontFile2] = pdf.make_indirect(program)
+        registry, ordering, supplement = self.cid_system
+        descendant = Dictionary(
+            Type=Name.Font,
+            BaseFont=base_font,
+            CIDSystemInfo=Dictionary(Registry=registry, Ordering=ordering, Supplement=supplement),
+            FontDescriptor=pdf.make_indirect(descriptor),
+            DW=1000,
+            W=Array([x for code in sorted(self.widths) for x in (code, Array([self.widths[code]]))]),
+            **extra,
+        )
+        return pdf.make_indirect(
+            Dictionary(
+                Type=Name.Font,
+                Subtype=Name.Type0,
+                BaseFont=base_font,
+                Encoding=Name("/Identity-H"),
+                DescendantFonts=Array([pdf.make_indirect(descendant)]),
+                ToUnicode=pdf.make_indirect(pikepdf.Stream(pdf, self._to_unicode())),
+            )
+        )
+
+    def _to_unicode(self) -> bytes:
+        """ToUnicode CMap, so stamps can be searched and copied."""
+        pairs = sorted((code, char) for char, code in self.codes.items())
+        lines = [
+            "/CIDInit /ProcSet findresource begin 12 dict begin begincmap",
+            "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def",
+            "/CMapName /Adobe-Identity-UCS def /CMapType 2 def",
+            "1 begincodespacerange <0000> <FFFF> endcodespacerange",
+        ]
+        for start in range(0, len(pairs), 100):
+            batch = pairs[start : start + 100]
+            lines.append(f"{len(batch)} beginbfchar")
+            lines += [f"<{code:04x}> <{char.encode('utf-16-be').hex()}>" for code, char in batch]
+            lines.append("endbfchar")
+        lines.append("endcmap CMapName currentdict /CMap defineresource pop end end")
+        return "\n".join(lines).encode()
+
+
+def build_stamp_font(texts: Iterable[str]) -> StampFont:
+    """Subset the CJK font to the characters of `texts` (plus □, drawn for characters it lacks)."""
+    path, number = _stamp_face()
+    with TTFont(path, fontNumber=number) as face:
+        cmap = face.getBestCmap()
+        chars = sorted({c for text in texts for c in text if ord(c) in cmap} | {"□"})
+        names = {c: cmap[ord(c)] for c in chars}
+        scale = 1000 / face["head"].unitsPerEm
+        advances = {c: round(face["hmtx"][names[c]][0] * scale) for c in chars}
+        head = face["head"]
+        bbox = tuple(round(v * scale) for v in (head.xMin, head.yMin, head.xMax, head.yMax))
+        ascent, descent = round(face["hhea"].ascent * scale), round(face["hhea"].descent * scale)
+        postscript = (face["name"].getDebugName(6) or "CJKStamp").replace(" ", "")
+        options = font_subset.Options(
+            desubroutinize=True, notdef_outline=True, hinting=False, name_IDs=[], layout_features=[], glyph_names=True
+        )
+        options.drop_tables += ["GSUB", "GPOS", "BASE", "VORG", "vhea", "vmtx", "DSIG", "GDEF"]
+        subsetter = font_subset.Subsetter(options)
+        subsetter.populate(unicodes=[ord(c) for c in chars])
+        subsetter.subset(face)
+        cff = "CFF " in face
+        top = face["CFF "].cff.topDictIndex[0] if cff else None
+        cid_keyed = cff and hasattr(top, "ROS")
+        # CID-keyed CFF: codes are the CIDs its charset keeps (glyph names cidNNNNN); otherwise glyph ids.
+        codes = {c: int(names[c][3:]) if cid_keyed else face.getGlyphID(names[c]) for c in chars}
+        cid_system = tuple(top.ROS) if cid_keyed else ("Adobe", "Identity", 0)
+        if cff:
+            program = face.getTableData("CFF ")
+        else:
+            buffer = io.BytesIO()
+            face.save(buffer)
+            program = buffer.getvalue()
+    widths = {codes[c]: advances[c] for c in chars}
+    return StampFont(codes, widths, program, cff, cid_system, postscript, bbox, ascent, descent)
+
+
+def _stamp_face() -> tuple[Path, int]:
+    """File and face number of the sans-serif CJK font (the SC face of a collection when there is one)."""
+    path = cjk_font_file("Noto Sans CJK SC")
+    if path.suffix.lower() not in (".ttc", ".otc"):
+        return path, 0
+    with TTCollection(path, lazy=True) as collection:
+        families = [face["name"].getDebugName(1) or "" for face in collection.fonts]
+    return path, next((i for i, name in enumerate(families) if name.endswith(" SC")), 0)
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """What the header and footer of one appendix page say."""
+
+    indicator_id: str
+    heading: str
+    file_name: str
+    page_text: str
+    footer: str
+    note: str | None = None
+
+
+def page_stamps(plan: AppendixPlan, start: int, unreadable: set[int]) -> list[Stamp]:
+    """One stamp per appendix page, in page order (placeholder pages carry the reason)."""
+    stamps = []
+    for position, placement in enumerate(plan.embedded):
+        note = TEXT["unreadable"] if position in unreadable else None
+        for k in range(1, placement.pages + 1):
+            footer = TEXT["footer"].format(n=start + len(stamps))
+            page_text = TEXT["page"].format(k=k, n=placement.pages)
+            stamps.append(Stamp(placement.indicator_id, placement.heading, placement.file.name, page_text, footer, note))
+    return stamps
+
+
+def stamp_appendix(pdf: pikepdf.Pdf, first_index: int, plan: AppendixPlan, unreadable: set[int], back_pages: dict[str, int]) -> None:
+    """Stamp the appendix pages of `pdf` (from `first_index` on); headers link to `back_pages`."""
+    stamps = page_stamps(plan, first_index + 1, unreadable)
+    texts = [TEXT["separator"], TEXT["ellipsis"]]
+    texts += [text for stamp in stamps for text in (stamp.heading, stamp.file_name, stamp.page_text, stamp.footer, stamp.note or "")]
+    font = build_stamp_font(texts)
+    painter = _StampPainter(pdf, font)
+    for offset, stamp in enumerate(stamps):
+        back = back_pages.get(stamp.indicator_id)
+        painter.paint(pdf.pages[first_index + offset], stamp, pdf.pages[back].obj if back is not None else None)
+
+
+class _StampPainter:
+    """Draws stamps with one embedded font, shortening each file's header once, not once per page."""
+
+    def __init__(self, pdf: pikepdf.Pdf, font: StampFont):
+        self.pdf = pdf
+        self.font = font
+        self.font_ref = font.embed(pdf)
+        self.headers: dict[tuple[str, str, float], str] = {}
+
+    def paint(self, page: pikepdf.Page, stamp: Stamp, back_to: pikepdf.Object | None) -> None:
+        """Header (left: indicator｜file, right: 第k页/共n页), rule, footer, note; link to the indicator."""
+        font = self.font
+        width, height = float(page.mediabox[2]), float(page.mediabox[3])
+        right_width = font.width(stamp.page_text, STAMP_SIZE)
+        room = width - 2 * SIDE - right_width - 12
+        key = (stamp.heading, stamp.file_name, room)
+        if key not in self.headers:
+            self.headers[key] = fit_heading(font, stamp.heading, stamp.file_name, room)
+        left = self.headers[key]
+        baseline = height - BAND + 11
+        ops = [
+            b"q 0.3 g",
+            _text(font, left, SIDE, baseline, STAMP_SIZE),
+            _text(font, stamp.page_text, width - SIDE - right_width, baseline, STAMP_SIZE),
+            _text(font, stamp.footer, (width - font.width(stamp.footer, FOOTER_SIZE)) / 2, BAND / 2 - 3, FOOTER_SIZE),
+            b"0.6 G 0.5 w %.2f %.2f m %.2f %.2f l S" % (SIDE, baseline - 4, width - SIDE, baseline - 4),
+        ]
+        if stamp.note:
+            size = min(12.0, (width - 4 * SIDE) / max(1.0, font.width(stamp.note, 1)))
+            ops.append(_text(font, stamp.note, (width - font.width(stamp.note, size)) / 2, height / 2, size))
+        ops.append(b"Q")
+        page.contents_add(self.pdf.make_stream(b"\n".join(ops)))
+        page.add_resource(self.font_ref, Name.Font, Name("/FStamp"))
+        if back_to is not None:
+            rect = [SIDE, baseline - 3, SIDE + font.width(left, STAMP_SIZE), baseline + STAMP_SIZE]
+            link = Dictionary(
+                Type=Name.Annot, Subtype=Name.Link, Rect=Array(rect), Border=Array([0, 0, 0]),
+                Dest=Array([back_to, Name.XYZ, None, None, None]),
+            )
+            if Name.Annots not in page.obj:
+                page.obj.Annots = Array()
+            page.obj.Annots.append(self.pdf.make_indirect(link))
+
+
+def fit_heading(font: StampFont, heading: str, file_name: str, room: float) -> str:
+    """`heading｜file_name` within `room` points: the file name loses its middle, then the heading its end."""
+    sep, dots = TEXT["separator"], TEXT["ellipsis"]
+    text = f"{heading}{sep}{file_name}"
+    if font.width(text, STAMP_SIZE) <= room:
+        return text
+    stem, dot, ext = file_name.rpartition(".")
+    stem, ext = (stem, dot + ext) if dot and len(ext) <= 5 else (file_name, "")
+
+    def shortened(keep: int) -> str:
+        return f"{heading}{sep}{stem[: (keep + 1) // 2]}{dots}{stem[len(stem) - keep // 2 :]}{ext}"
+
+    low, high = 0, len(stem) - 1
+    while low < high:
+        middle = (low + high + 1) // 2
+        low, high = (middle, high) if font.width(shortened(middle), STAMP_SIZE) <= room else (low, middle - 1)
+    if low >= 2 or font.width(shortened(low), STAMP_SIZE) <= room:
+        return shortened(low)
+    while len(heading) > 1 and font.width(f"{heading}{dots}{sep}{dots}{ext}", STAMP_SIZE) > room:
+        heading = heading[:-1]
+    return f"{heading}{dots}{sep}{dots}{ext}"
+
+
+def _text(font: StampFont, text: str, x: float, y: float, size: float) -> bytes:
+    """One line of text in the stamp font."""
+    return b"BT /FStamp %.2f Tf %.2f %.2f Td " % (size, x, y) + font.encode(text) + b" Tj ET"
+
+
+# --- outline: one bookmark per indicator and per file ------------------------------------
+
+
+def add_outline(parent: OutlineItem, plan: AppendixPlan, start: int) -> None:
+    """Bookmarks under `parent`: each indicator with appended pages, then each file's first page."""
+    items: dict[str, OutlineItem] = {}
+    for placement in plan.embedded:
+        first, last = placement.page_range(start)
+        if placement.indicator_id not in items:
+            items[placement.indicator_id] = OutlineItem(placement.heading, first - 1)
+            parent.children.append(items[placement.indicator_id])
+        template = TEXT["outline_range"] if last > first else TEXT["outline"]
+        title = template.format(name=placement.file.name, first=first, last=last)
+        items[placement.indicator_id].children.append(OutlineItem(title, first - 1))
