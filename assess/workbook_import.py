@@ -179,11 +179,21 @@ class TableRows:
     rows: list[tuple[int, tuple]] = field(default_factory=list)
 
 
+def _typed_value(cell) -> Any:
+    """The cell's value as the office sees it: Excel turns a typed 36.1% into 0.361, turn it back."""
+    value = cell.value
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and "%" in (cell.number_format or ""):
+        return f"{value * 100:g}%"
+    return value
+
+
 def _tables(sheet) -> list[TableRows]:
     """Every table of a sheet: it starts at a row holding a key header and ends at the first blank row."""
     tables: list[TableRows] = []
     current = None
-    for number, row in enumerate(sheet.iter_rows(values_only=True), 1):
+    sheet.reset_dimensions()  # some writers record a wrong sheet size; read every row that is there
+    for number, cells in enumerate(sheet.iter_rows(), 1):
+        row = tuple(_typed_value(c) for c in cells)
         texts = [cell_text(v) for v in row]
         keys = [i for i, t in enumerate(texts) if t in KEY_KINDS]
         if keys:

@@ -284,3 +284,14 @@ def test_round_trip_through_the_engine_changes_the_next_assessment(tmp_path, rep
     assert (rectified.status.value, rectified.completed) == ("已整改", date(2024, 6, 20))
     share = next(r for r in again.indicators if r.indicator.id == "item-27").targets[0]
     assert share.actual == 36.1 and share.met
+
+
+def test_percentage_that_excel_turned_into_a_fraction_is_read_as_typed(project):
+    path = workbook_path(project)
+    book = load_workbook(path)
+    cell = find(book["自评总表"], "item-27", "实际值")
+    assert cell.number_format == "@"
+    cell.value, cell.number_format = 0.361, "0.0%"
+    book.save(path)
+    run(project)
+    assert load_data(project).measures["tcm_visit_share"].value == 36.1

@@ -256,3 +256,16 @@ def test_libreoffice_opens_the_workbook(workbook_file, tmp_path):
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "（一）1" in (tmp_path / "自评表.csv").read_text(encoding="utf-8", errors="replace")
+
+
+def test_symlinked_evidence_folder_still_gets_links(project_copy, sample_assessment, tmp_path_factory):
+    share = tmp_path_factory.mktemp("share")
+    (share / "27-中医诊疗人次占比").mkdir()
+    (share / "27-中医诊疗人次占比" / "年报.pdf").write_bytes(b"%PDF-1.4")
+    (project_copy / "evidence").symlink_to(share, target_is_directory=True)
+    result = next(r for r in sample_assessment.indicators if r.indicator.id == "item-27")
+    patched = result.model_copy(update={"evidence": [_file("27-中医诊疗人次占比/年报.pdf")], "evidence_folder": "evidence/27-中医诊疗人次占比"})
+    assessment = sample_assessment.model_copy(update={"indicators": [patched]})
+    target = render_xlsx(assessment, load_project(project_copy), project_copy / "output" / "自评表.xlsx")
+    links = [c.hyperlink.target for row in load_workbook(target)["佐证材料清单"].iter_rows() for c in row if c.hyperlink]
+    assert links == ["../evidence/27-中医诊疗人次占比/年报.pdf"]

@@ -23,7 +23,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.chart import BarChart, Reference
 from openpyxl.comments import Comment
 from openpyxl.formatting.rule import FormulaRule
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
@@ -56,7 +56,7 @@ PASSED, FAILED = "达标", "未达标"
 RESOLVED_NOTE = "问题已不再出现（保留供查阅）"
 NO_FOLDER = "未建立"
 OPEN_FOLDER = "打开文件夹"
-NO_OPEN_GAPS = "无未完成的整改事项。"
+NO_OPEN_GAPS = "无"
 TOTAL = "合计"
 
 
@@ -82,11 +82,14 @@ def _department_title(summary) -> str:
     """Title row of a department sheet: who, and how much is still open."""
     return (
         f"{summary.name}（{summary.short}）任务分解：牵头 {len(summary.lead)} 项，配合 {len(summary.support)} 项；"
-        f"未完成整改 {summary.open_gaps} 项，其中逾期 {summary.overdue_gaps} 项"
+        f"牵头的整改事项未完成 {summary.open_gaps} 项（其中逾期 {summary.overdue_gaps} 项）"
     )
 
 
-DEPARTMENT_GAPS_HEADING = "未完成的整改事项"
+DEPARTMENT_GAPS_HEADING = "本部门牵头或配合、尚未完成的整改事项"
+STATS_DEPARTMENTS_HEADING = "各责任单位整改进度"
+CHART_TITLE = "各类别指标自评结论"
+CHART_AXIS = "指标数（项）"
 
 # --- look (CJK font, colours) ---
 
@@ -106,6 +109,7 @@ GRID = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 WRAP = Alignment(wrap_text=True, vertical="top")
 PLAIN = Alignment(vertical="top")
 DATE_FORMAT = "yyyy-mm-dd"
+TEXT_FORMAT = "@"  # typed 36.1% stays text instead of becoming 0.361
 MAX_CELL_TEXT = 32767
 
 CELL_TINT = 0.7
@@ -154,7 +158,7 @@ C_TITLE = Column("指标", 22, wrap=True)
 C_LEAD = Column("牵头单位", 12, wrap=True)
 C_SUPPORT = Column("配合单位", 14, wrap=True)
 C_TARGET = Column("目标值", 24, wrap=True)
-C_ACTUAL = Column("实际值", 24, wrap=True, field="actual", editable=True, note=f"{EDITABLE_NOTE}{MULTI_TARGET_NOTE}")
+C_ACTUAL = Column("实际值", 24, wrap=True, number_format=TEXT_FORMAT, field="actual", editable=True, note=f"{EDITABLE_NOTE}{MULTI_TARGET_NOTE}")
 C_VERDICT = Column("自评结论", 10, field="verdict", note=VERDICT_NOTE, choices=VERDICT_CHOICES, verdict_colours=True)
 C_EVIDENCE_COUNT = Column("佐证材料数", 8)
 C_FOLDER = Column("佐证文件夹", 11)
@@ -199,8 +203,8 @@ C_MAX_SCORE = Column("满分", 8)
 C_STAT_DEPARTMENT = Column("责任单位", 16)
 C_LEAD_COUNT = Column("牵头指标数", 10)
 C_SUPPORT_COUNT = Column("配合指标数", 10)
-C_OPEN_GAPS = Column("未完成整改", 10)
-C_OVERDUE_GAPS = Column("逾期整改", 10, alarm=">0")
+C_OPEN_GAPS = Column("牵头未完成整改", 10, wrap=True)
+C_OVERDUE_GAPS = Column("牵头逾期整改", 10, wrap=True, alarm=">0")
 
 SUMMARY_COLUMNS = [
     C_LABEL, C_INDICATOR_ID, C_CATEGORY, C_CONTENT, C_LEAD, C_SUPPORT, C_TARGET, C_ACTUAL, C_VERDICT,
@@ -299,13 +303,17 @@ class Link:
     target: str
 
 
-def relative_link(project_root: Path, workbook_dir: Path, path: Path, text: str) -> Link | str:
-    """A Link to `path` from the workbook's folder; plain text if it is missing or outside the project."""
-    resolved = path.resolve()
-    if not resolved.is_relative_to(project_root.resolve()) or not resolved.exists():
+def _relative_link(project_root: Path, workbook_dir: Path, path: Path, text: str) -> Link | str:
+    """A Link to `path` from the workbook's folder; plain text if it is missing or outside the project.
+
+    The check is lexical (after folding `..`), so a symlinked evidence folder still gets links while
+    a name that climbs out of the project never does. All three paths are absolute.
+    """
+    full = Path(os.path.normpath(path))
+    if not full.is_relative_to(project_root) or not full.exists():
         return text
-    relative = Path(os.path.relpath(resolved, workbook_dir.resolve())).as_posix()
-    if resolved.is_dir():
+    relative = Path(os.path.relpath(full, workbook_dir)).as_posix()
+    if full.is_dir():
         relative += "/"
     return Link(text, "".join(_URI_ESCAPES.get(ch, ch) for ch in relative))
 
@@ -378,7 +386,6 @@ def _put(cell: Cell, value: Any) -> None:
     if isinstance(value, Link):
         _put(cell, value.text)
         cell.hyperlink = value.target
-        cell.font = LINK_FONT
         return
     if isinstance(value, str):
         text = ILLEGAL_CHARACTERS_RE.sub("", value)
@@ -434,6 +441,27 @@ def _write_header(ws: Worksheet, row: int, columns: list[Column]) -> None:
             cell.comment = Comment(column.note, "assess", width=260, height=110)
 
 
+def _body_style(wb: Workbook, column: Column, link: bool) -> str:
+    """Name of the cell style for a column's data cells, registered once per workbook.
+
+    One named style per look is much faster than setting font, border and fill per cell, and
+    shows in Excel's style gallery.
+    """
+    formats = {DATE_FORMAT: "日期", TEXT_FORMAT: "文本"}
+    parts = ["正文", "换行" if column.wrap else "", formats.get(column.number_format, ""), "链接" if link else ""]
+    parts.append("可填写" if column.editable else "编号" if column.header in KEY_KINDS else "")
+    name = "自评表-" + "-".join(filter(None, parts))
+    if name not in wb.named_styles:
+        style = NamedStyle(name=name, font=LINK_FONT if link else BODY_FONT, border=GRID, alignment=WRAP if column.wrap else PLAIN)
+        style.number_format = column.number_format or "General"
+        if column.editable:
+            style.fill = EDITABLE_FILL
+        elif column.header in KEY_KINDS:
+            style.fill = KEY_FILL
+        wb.add_named_style(style)
+    return name
+
+
 def _write_rows(ws: Worksheet, top: int, table: Table, state: WorkbookState) -> int:
     """Data rows under the header at `top`; records tracked cells; returns the last row."""
     key_index = next((i for i, c in enumerate(table.columns) if c.header in KEY_KINDS), None)
@@ -441,16 +469,8 @@ def _write_rows(ws: Worksheet, top: int, table: Table, state: WorkbookState) -> 
     for row, values in enumerate(table.rows, top + 1):
         for index, (column, value) in enumerate(zip(table.columns, values, strict=True), 1):
             cell = ws.cell(row=row, column=index)
-            cell.font = BODY_FONT
+            cell.style = _body_style(ws.parent, column, isinstance(value, Link))
             _put(cell, value)
-            cell.border = GRID
-            cell.alignment = WRAP if column.wrap else PLAIN
-            if column.number_format:
-                cell.number_format = column.number_format
-            if column.editable:
-                cell.fill = EDITABLE_FILL
-            elif column.header in KEY_KINDS:
-                cell.fill = KEY_FILL
             if column.field and table.kind and key_index is not None:
                 state.record(table.kind, values[key_index], column.field, value)
     return row
@@ -563,7 +583,12 @@ class Context:
 
     def link(self, path: Path, text: str) -> Link | str:
         """A link inside the project, relative to the workbook."""
-        return relative_link(self.project.root, self.workbook_dir, path, text)
+        return _relative_link(self.project_root, self.workbook_dir, path, text)
+
+    @functools.cached_property
+    def project_root(self) -> Path:
+        """The project folder as an absolute path, computed once for every link."""
+        return Path(os.path.abspath(self.project.root))
 
     def folder_link(self, result: IndicatorResult) -> Link | str:
         """The indicator's evidence folder, or 未建立."""
@@ -723,7 +748,7 @@ def _stats_sheet(wb: Workbook, ctx: Context) -> None:
     department_rows = [
         [d.name, len(d.lead), len(d.support), d.open_gaps, d.overdue_gaps] for d in a.departments if d.lead or d.support
     ]
-    blocks = [(None, Table(count_columns, rows)), ("各责任单位整改进度", Table(DEPARTMENT_COLUMNS, department_rows))]
+    blocks = [(None, Table(count_columns, rows)), (STATS_DEPARTMENTS_HEADING, Table(DEPARTMENT_COLUMNS, department_rows))]
     placed = _lay_out(ws, _titles(a)[SHEET_STATS], blocks, ctx.state)
     _finish(ws, count_columns, placed[0], 1, a.district, autofilter=False)
     _verdict_chart(ws, placed[0], len(a.categories), len(count_columns))
@@ -735,8 +760,8 @@ def _verdict_chart(ws: Worksheet, placed: Placed, categories: int, width: int) -
     chart.type = "col"
     chart.grouping = "stacked"
     chart.overlap = 100
-    chart.title = "各类别指标自评结论"
-    chart.y_axis.title = "指标数"
+    chart.title = CHART_TITLE
+    chart.y_axis.title = CHART_AXIS
     chart.x_axis.delete = False
     chart.y_axis.delete = False
     first, last = placed.header + 1, placed.header + categories
@@ -773,7 +798,7 @@ def render_xlsx(assessment: Assessment, project: Project, target: Path) -> Path:
     for gap in assessment.gaps:
         if not gap.resolved:
             gaps_by_indicator.setdefault(gap.indicator_id, []).append(gap)
-    ctx = Context(assessment, project, target.parent, state, gaps_by_indicator)
+    ctx = Context(assessment, project, Path(os.path.abspath(target.parent)), state, gaps_by_indicator)
     wb = Workbook()
     wb.remove(wb.active)
     summary_rows = [_summary_row(ctx, r) for r in assessment.indicators]
