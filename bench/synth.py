@@ -26,6 +26,7 @@ import img2pdf
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from assess.evidence_folders import folder_name
 from assess.project import Project, load_project
 from assess.render.fonts import cjk_font_file
 from assess.standard import Indicator
@@ -35,6 +36,7 @@ STAMP_NAME = "bench-district.json"
 CONFIG_ITEMS = ("assess.yaml", "standards", "data", "templates")
 A4_INCHES = (8.27, 11.69)
 WINDOWS_ILLEGAL = str.maketrans("", "", '<>:"/\\|?*')
+"""Characters a liaison's Windows machine would refuse in a file name."""
 FIRST_DAY = date(2023, 6, 1)
 LAST_DAY = date(2024, 6, 30)
 
@@ -87,11 +89,6 @@ class District:
         return data
 
 
-def evidence_folder(indicator: Indicator) -> str:
-    """Folder name as `assess init-evidence` makes it: `<label>-<title>`, Windows-safe."""
-    return f"{indicator.label}-{indicator.title}".translate(WINDOWS_ILLEGAL).strip()
-
-
 def file_count(shape: Shape, scale: float) -> int:
     """How many evidence files a district of this scale holds (at least one)."""
     return max(1, round(shape.files * scale))
@@ -114,7 +111,7 @@ def _spec(project: Project, seed: int, index: int, indicators, weights, shape: S
     is_pdf = rng.random() < shape.pdf_share
     day = FIRST_DAY + timedelta(days=rng.randrange((LAST_DAY - FIRST_DAY).days + 1))
     department = (indicator.departments.lead or ["区卫健委"])[0]
-    folder = evidence_folder(indicator)
+    folder = folder_name(indicator)
     if rng.random() < shape.department_folder_share:
         folder = f"{folder}/{department}"
     kind = "pdf" if is_pdf else "jpeg"
