@@ -20,12 +20,12 @@ from .assessment import (
     Verdict,
 )
 from .coerce import plain
-from .data import MEASURES_FILE, NARRATIVES_DIR, DistrictData
+from .data import DistrictData
 from .evidence import EvidenceFile, EvidenceIndex
 from .history import take_snapshot, up_to
 from .project import Project
 from .rectification import Shortfall, apply_plan, default_deadline
-from .standard import Indicator, Registry, Standard
+from .standard import Indicator, Registry, Standard, Target
 from .targets import evaluate, requires_every
 
 IMAGE_KINDS = frozenset({"jpeg", "png", "heic", "tiff"})
@@ -39,7 +39,7 @@ TEXT = {
     "unmeasured": "量化目标均未取得实际值，无法判断是否达标",
     "target_met": "{name} {actual}，达到目标 {target}",
     "target_failed": "{name} {actual}，{shortfall}（目标 {target}）",
-    "target_no_value": "{name}：未填报实测值（目标 {target}，请在 {file} 中填写）",
+    "target_no_value": "{name}：未填报实测值（目标 {target}）",
     "target_no_institutions": "{name}：机构名册中没有{types}，无法计算（目标 {target}）",
     "short_institutions": "未达标机构 {count} 家：{names}",
     "institution": "{name}（{shortfall}）",
@@ -49,7 +49,7 @@ TEXT = {
     "expected": "，应提供：{items}",
     "missing_evidence": "缺少典型佐证：{items}",
     "flagged": "佐证材料“{name}”：{messages}",
-    "no_narrative": "尚无自评说明（{file}）",
+    "no_narrative": "尚无自评说明",
     "gap_missing_item": "缺少佐证：{item}",
     "gap_institution": "{name} {shortfall}",
     "list": "、",
@@ -130,7 +130,7 @@ def assess_indicator(project: Project, indicator: Indicator, index: EvidenceInde
         lead=lead,
         support=support,
         verdict=verdict,
-        reasons=explain(indicator, facts, verdict, project),
+        reasons=explain(indicator, facts, verdict),
         targets=facts.targets,
         evidence=files,
         evidence_folder=f"{project.config.paths.evidence}/{folder}" if folder else None,
@@ -142,7 +142,7 @@ def assess_indicator(project: Project, indicator: Indicator, index: EvidenceInde
         return result, []
     return result, [
         Shortfall(key, problem, indicator.id, indicator.label, lead, support)
-        for key, problem in shortfalls(indicator, facts, project)
+        for key, problem in shortfalls(indicator, facts)
     ]
 
 
@@ -172,7 +172,7 @@ def decide(facts: Facts) -> Verdict:
     return Verdict.MET
 
 
-def explain(indicator: Indicator, facts: Facts, verdict: Verdict, project: Project) -> list[str]:
+def explain(indicator: Indicator, facts: Facts, verdict: Verdict) -> list[str]:
     """The reasons behind a verdict, in Chinese: what falls short first (unless 达标), then what is met."""
     if verdict is Verdict.NOT_APPLICABLE:
         return [TEXT["not_applicable"].format(reason=facts.not_applicable)]
@@ -180,7 +180,7 @@ def explain(indicator: Indicator, facts: Facts, verdict: Verdict, project: Proje
     if verdict is Verdict.NOT_ASSESSED:
         problems.append(TEXT["nothing"] if not facts.evidence and not facts.narrative else TEXT["unmeasured"])
     for result, target in zip(facts.targets, indicator.targets):
-        (strengths if result.met else problems).append(_target_reason(result, target, project))
+        (strengths if result.met else problems).append(_target_reason(result, target))
         short = [c for c in result.institutions if not c.passed]
         if short and result.met is False and requires_every(target):
             names = TEXT["list"].join(TEXT["institution"].format(name=c.institution, shortfall=c.shortfall) for c in short)
@@ -189,17 +189,17 @@ def explain(indicator: Indicator, facts: Facts, verdict: Verdict, project: Proje
         strengths.append(TEXT["evidence_count"].format(count=len(facts.usable)))
     problems += _evidence_problems(indicator, facts)
     if not facts.narrative:
-        problems.append(TEXT["no_narrative"].format(file=_narrative_file(project, indicator)))
+        problems.append(TEXT["no_narrative"])
     return strengths + problems if verdict is Verdict.MET else problems + strengths
 
 
-def shortfalls(indicator: Indicator, facts: Facts, project: Project) -> list[tuple[str, str]]:
+def shortfalls(indicator: Indicator, facts: Facts) -> list[tuple[str, str]]:
     """(stable key, problem) for every shortfall of an indicator: the rows of the 整改清单."""
     found = []
     for result, target in zip(facts.targets, indicator.targets):
         key = f"{indicator.id}:{result.metric}"
         if result.met is None:
-            found.append((key, _target_reason(result, target, project)))
+            found.append((key, _target_reason(result, target)))
         elif result.met is False and result.institutions and requires_every(target):
             found += [
                 (f"{key}:{check.institution}", TEXT["gap_institution"].format(name=check.institution, shortfall=check.shortfall))
@@ -207,14 +207,12 @@ def shortfalls(indicator: Indicator, facts: Facts, project: Project) -> list[tup
                 if not check.passed
             ]
         elif result.met is False:
-            found.append((key, _target_reason(result, target, project)))
+            found.append((key, _target_reason(result, target)))
     if not facts.usable:
         found.append((f"{indicator.id}:evidence", _no_evidence_text(indicator)))
     else:
         found += [(f"{indicator.id}:evidence:{item}", TEXT["gap_missing_item"].format(item=item)) for item in facts.missing]
     found += [(f"{indicator.id}:file:{f.path}", _flag_text(f)) for f in facts.evidence if f.flags]
-    if not facts.narrative:
-        found.append((f"{indicator.id}:narrative", TEXT["no_narrative"].format(file=_narrative_file(project, indicator))))
     return found
 
 
@@ -250,7 +248,7 @@ def _squash(text: str) -> str:
     return re.sub(r"[\s《》〈〉“”\"'‘’「」]", "", plain(text))
 
 
-def _target_reason(result: TargetResult, target, project: Project) -> str:
+def _target_reason(result: TargetResult, target: Target) -> str:
     """One sentence on one target: met, missed by how much, or why it could not be judged."""
     values = dict(name=result.name, actual=result.actual_text, target=result.target_text)
     if result.met is True:
@@ -259,7 +257,7 @@ def _target_reason(result: TargetResult, target, project: Project) -> str:
         return TEXT["target_failed"].format(**values, shortfall=result.shortfall)
     if target.condition:
         return TEXT["target_no_institutions"].format(**values, types=TEXT["list"].join(target.applies_to))
-    return TEXT["target_no_value"].format(**values, file=f"{project.config.paths.data}/{MEASURES_FILE}")
+    return TEXT["target_no_value"].format(**values)
 
 
 def _evidence_problems(indicator: Indicator, facts: Facts) -> list[str]:
@@ -282,11 +280,6 @@ def _no_evidence_text(indicator: Indicator) -> str:
 def _flag_text(file: EvidenceFile) -> str:
     """The problems of one evidence file, in one sentence."""
     return TEXT["flagged"].format(name=file.path, messages=TEXT["sentence"].join(flag.message for flag in file.flags))
-
-
-def _narrative_file(project: Project, indicator: Indicator) -> str:
-    """Where the office writes an indicator's 自评说明."""
-    return f"{project.config.paths.data}/{NARRATIVES_DIR}/{indicator.id}.md"
 
 
 def _shorts(registry: Registry, names: list[str]) -> list[str]:

@@ -81,15 +81,14 @@ def test_evidence_shortfalls_have_their_own_keys(huimin):
     gaps = gaps_by_key(assessment)
     assert gaps["org-4:evidence:年度工作总结"].problem == "缺少佐证：年度工作总结"
     assert gaps["org-4:file:org-4/旧计划.pdf"].problem == "佐证材料“org-4/旧计划.pdf”：材料日期 2022-05-01 不在创建期间内"
-    assert "org-4:narrative" not in gaps and "org-4:evidence" not in gaps
+    assert "org-4:evidence" not in gaps
 
 
-def test_an_indicator_with_nothing_gets_one_evidence_gap_and_a_narrative_gap(huimin):
+def test_an_indicator_with_nothing_gets_one_evidence_gap_not_one_per_item(huimin):
     assessment = run_assessment(huimin, EvidenceIndex(), DistrictData())
-    gaps = gaps_by_key(assessment)
-    assert gaps["org-2:evidence"].problem == "尚无佐证材料，应提供：会议纪要、学习记录、会议照片"
-    assert gaps["org-2:narrative"].problem == "尚无自评说明（data/narratives/org-2.md）"
-    assert not [k for k in gaps if k.startswith("org-2:evidence:")]
+    gaps = [g for g in assessment.gaps if g.indicator_id == "org-2"]
+    assert [(g.key, g.problem) for g in gaps] == [("org-2:evidence", "尚无佐证材料，应提供：会议纪要、学习记录、会议照片")]
+    assert results_by_id(assessment)["org-2"].reasons == ["尚未填报实测值、提供佐证材料或撰写自评说明", gaps[0].problem, "尚无自评说明"]
 
 
 def test_not_applicable_indicator_has_its_reason_and_no_gaps(huimin):
@@ -110,7 +109,7 @@ def test_department_summary_counts_open_and_overdue_gaps_it_leads(huimin):
     plan = {"dev-7:evidence": PlanEntry(deadline=date(2024, 3, 31), status=GapStatus.IN_PROGRESS)}
     assessment = run_assessment(huimin, EvidenceIndex(), DistrictData(plan=plan))
     insurance = next(d for d in assessment.departments if d.short == "区医保局")
-    assert (insurance.lead, insurance.support, insurance.open_gaps, insurance.overdue_gaps) == (["dev-7"], [], 2, 1)
+    assert (insurance.lead, insurance.support, insurance.open_gaps, insurance.overdue_gaps) == (["dev-7"], [], 1, 1)
     assert [r.indicator.id for r in assessment.indicators_for("区医保局")] == ["dev-7"]
     assert [g.key for g in assessment.gaps_for("区医保局", overdue=True)] == ["dev-7:evidence"]
 
@@ -130,7 +129,7 @@ def test_history_is_the_recorded_snapshots_before_the_date_then_this_run(huimin)
     assert [s.date for s in assessment.history] == [date(2024, 1, 1), date(2024, 6, 1), date(2024, 6, 30)]
     current = assessment.history[-1]
     assert current.counts[Verdict.NOT_ASSESSED] == 42 and sum(current.counts.values()) == 42
-    assert current.open_gaps["区医保局"] == 2 and current.open_gaps["区卫健委"] > 0
+    assert current.open_gaps["区医保局"] == 1 and current.open_gaps["区卫健委"] > 0
 
 
 def test_categories_count_verdicts_and_unweighted_standards_have_no_score(huimin):
