@@ -31,7 +31,7 @@ from assess.project import Project, load_project
 from assess.render.fonts import cjk_font_file
 from assess.standard import Indicator
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 STAMP_NAME = "bench-district.json"
 CONFIG_ITEMS = ("assess.yaml", "standards", "data", "templates")
 A4_INCHES = (8.27, 11.69)
@@ -199,7 +199,9 @@ def write_file(spec: FileSpec, seed: int, evidence: Path) -> int:
     pages = [draw_page(spec, page, seed) for page in range(spec.pages)]
     moment = datetime(spec.day.year, spec.day.month, spec.day.day, 10, spec.index % 60)
     if spec.kind == "pdf":
-        data = img2pdf.convert(pages, title=spec.heading, author=spec.department, creationdate=moment, moddate=moment)
+        data = img2pdf.convert(
+            pages, title=spec.heading, author=spec.department, creationdate=moment, moddate=moment, engine=img2pdf.Engine.internal
+        )
     else:
         data = pages[0]
     target = evidence / spec.path
