@@ -74,16 +74,15 @@ def apply_plan(
     """Current shortfalls with their plan entries, then plan entries whose problem has gone (resolved)."""
     gaps: dict[str, Gap] = {}
     for item in shortfalls:
-        gaps.setdefault(item.key, _gap(item, plan.get(item.key), deadline, as_of))
+        gaps.setdefault(item.key, _gap(item, plan.get(item.key) or PlanEntry(), deadline, as_of))
     for key, entry in plan.items():
         if key not in gaps:
-            gaps[key] = _resolved_gap(key, entry, results.get(key.split(":", 1)[0]), deadline)
+            gaps[key] = _gap(_former_shortfall(key, entry, results), entry, deadline, as_of, resolved=True)
     return list(gaps.values())
 
 
-def _gap(item: Shortfall, entry: PlanEntry | None, deadline: date, as_of: date) -> Gap:
-    """A present shortfall, with what the office typed for it (if anything)."""
-    entry = entry or PlanEntry()
+def _gap(item: Shortfall, entry: PlanEntry, deadline: date, as_of: date, resolved: bool = False) -> Gap:
+    """A shortfall with what the office typed for it; a resolved one is never overdue."""
     due = entry.deadline or deadline
     return Gap(
         key=item.key,
@@ -97,27 +96,22 @@ def _gap(item: Shortfall, entry: PlanEntry | None, deadline: date, as_of: date) 
         deadline=due,
         status=entry.status,
         completed=entry.completed,
-        overdue=due < as_of and entry.status is not GapStatus.DONE,
+        overdue=not resolved and due < as_of and entry.status is not GapStatus.DONE,
+        resolved=resolved,
     )
 
 
-def _resolved_gap(key: str, entry: PlanEntry, result: IndicatorResult | None, deadline: date) -> Gap:
-    """A plan entry whose problem no longer appears: kept for the record, never overdue."""
+def _former_shortfall(key: str, entry: PlanEntry, results: dict[str, IndicatorResult]) -> Shortfall:
+    """A plan entry whose problem no longer appears, as it was last seen (indicator from the key)."""
     indicator_id = key.split(":", 1)[0]
-    return Gap(
+    result = results.get(indicator_id)
+    return Shortfall(
         key=key,
+        problem=entry.problem or key,
         indicator_id=indicator_id,
         indicator_label=result.indicator.label if result else entry.indicator or indicator_id,
-        problem=entry.problem or key,
         lead=result.lead if result else [],
         support=result.support if result else [],
-        measure=entry.measure,
-        owner=entry.owner,
-        deadline=entry.deadline or deadline,
-        status=entry.status,
-        completed=entry.completed,
-        overdue=False,
-        resolved=True,
     )
 
 
