@@ -46,10 +46,11 @@ TEXT = {
     "no_state": "{path}：缺少隐藏的“{sheet}”表，不是 assess 生成的自评表，或该表被删除；请用 assess build 重新生成后再填写",
     "other_standard": "{path}：该工作簿按指标标准“{theirs}”生成，当前项目使用“{ours}”，无法导回",
     "blank": "单元格为空，不覆盖已有内容",
-    "watched": "该列不导回（{note}）",
+    "watched": "{note}",
     "unknown_row": "工作簿生成时没有这一行（{key}），可能改过编号或是新增的行；未导入",
     "unknown_indicator": "指标标准中已没有指标“{key}”；未导入",
     "unknown_target": "该指标没有名为“{name}”的目标（可用：{names}）；未导入",
+    "bad_line": "“{line}”：有多个目标时每行应写成“衡量内容：实际值”；未导入",
     "no_targets": "该指标没有量化目标，不需要填写实际值；未导入",
     "coverage": "“{name}”由机构名册按机构逐一计算，请在机构名册中修改；未导入",
     "not_level": "“{value}”不是有效等级，可选：{scale}；未导入",
@@ -268,7 +269,6 @@ class Change:
     field: str  # value / narrative / a plan field
     value: Any
     item: ImportItem
-    current: Any = None
 
 
 @dataclass
@@ -298,6 +298,7 @@ class Planner:
             self._plan(cell)
 
     def _item(self, cell: Cell, value: str, message: str, name: str | None = None) -> ImportItem:
+        """An outcome for this cell; `name` tells which target of a multi-target cell it is about."""
         label = f"{cell.column.header}（{name}）" if name else cell.column.header
         return ImportItem(cell.place, cell.key, label, value, message)
 
@@ -307,17 +308,20 @@ class Planner:
             self.report.skipped.append(self._item(cell, cell.text, TEXT["no_targets"]))
             return
         names = [t.name for t in targets]
+        if len(targets) > 1:
+            for line in (line.strip() for line in cell.text.splitlines()):
+                if line and ":" not in line and "：" not in line:
+                    self.report.skipped.append(self._item(cell, line, TEXT["bad_line"].format(line=line)))
         base = split_target_lines(self.state.base.get(("indicator", cell.key, "actual"), ""), names)
         for name, text in split_target_lines(cell.text, names).items():
             target = next((t for t in targets if t.name == name), None)
             if target is None:
                 self.report.unknown.append(self._item(cell, text, TEXT["unknown_target"].format(name=name, names="、".join(names))))
             elif text != base.get(name, ""):
-                self._measure(cell, target, text, base.get(name, ""))
+                self._measure(cell, target, text, base.get(name, ""), target.name if len(targets) > 1 else None)
 
-    def _measure(self, cell: Cell, target: Target, text: str, base_text: str) -> None:
+    def _measure(self, cell: Cell, target: Target, text: str, base_text: str, label: str | None) -> None:
         """One measured value, checked like data/measures.yaml checks it."""
-        label = target.name if len(cell.text.splitlines()) > 1 else None
         if not text:
             self.report.skipped.append(self._item(cell, "", TEXT["blank"], label))
             return
@@ -363,7 +367,7 @@ class Planner:
             self.report.conflicts.append(_with(item, message))
             return
         shown_old = cell_text(_plain_value(current)) or "（空）"
-        self.changes.append(Change(file, key, name, value, _with(item, TEXT["applied"].format(old=shown_old, new=item.value)), current))
+        self.changes.append(Change(file, key, name, value, _with(item, TEXT["applied"].format(old=shown_old, new=item.value))))
 
 
 def _measured(target: Target, text: str) -> tuple[Any, str | None]:
@@ -385,6 +389,7 @@ def _plain_value(value: Any) -> Any:
 
 
 def _is_set(value: Any) -> bool:
+    """Whether data/ holds a value at all (an absent field never conflicts)."""
     return cell_text(_plain_value(value)) != ""
 
 
@@ -397,6 +402,7 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def _with(item: ImportItem, message: str) -> ImportItem:
+    """The same outcome with its final explanation."""
     return ImportItem(item.place, item.key, item.field, item.value, message)
 
 

@@ -210,10 +210,12 @@ def test_invalid_values_are_skipped_with_the_reason(project, sample_assessment):
         ("整改清单", gap.key, "整改时限", "下个月"),
         ("自评总表", "item-27", "实际值", "很高"),
         ("自评总表", "item-15", "实际值", "特等"),
+        ("自评总表", "item-33", "实际值", "55%"),
     )
     report = run(project)
     messages = " ".join(item.message for item in report.skipped)
     assert "不是有效状态" in messages and "不是日期" in messages and "“很高”不是数字" in messages and "不是有效等级" in messages
+    assert "每行应写成“衡量内容：实际值”" in messages
     assert not report.applied
 
 

@@ -12,7 +12,7 @@ import functools
 import hashlib
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -28,10 +28,11 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ..assessment import Assessment, Gap, GapStatus, IndicatorResult, TargetResult, Verdict
+from ..assessment import Assessment, DepartmentSummary, Gap, GapStatus, IndicatorResult, TargetResult, Verdict
 from ..atomic import atomic_path
 from ..project import Project
 from .charts import VERDICT_COLOURS
+from .docx import date_text
 
 # --- wording (user-facing Chinese, kept in one place) ---
 
@@ -47,7 +48,7 @@ GAP_KEY = "整改编号（勿改）"
 KEY_NOTE = "导回（assess import-xlsx）时按此列匹配行，请勿修改。"
 EDITABLE_NOTE = "可填写（浅蓝色）。填好后运行 assess import-xlsx 本文件，即导回 data/；空白单元格不会覆盖已有内容。"
 MULTI_TARGET_NOTE = "有多个目标时每行一项，格式为“衡量内容：实际值”。覆盖率类目标由机构名册计算，请在名册中修改。"
-SUMMARY_GAP_NOTE = "汇总显示；请在“整改清单”表或本部门工作表中修改。"
+SUMMARY_GAP_NOTE = "此列为汇总显示，在此修改不会导回；请在“整改清单”表或本部门工作表中修改。"
 VERDICT_NOTE = "自评结论由程序根据实测值和佐证材料判定，在此修改不会导回。"
 FOOTER_PAGES = "第 &P 页，共 &N 页"
 YES, NO = "是", "否"
@@ -62,7 +63,7 @@ TOTAL = "合计"
 
 def _titles(a: Assessment) -> dict[str, str]:
     """Title row of each fixed sheet: district, document, as-of date."""
-    as_of = f"（截至 {chinese_date(a.report_date)}）"
+    as_of = f"（截至 {date_text(a.report_date)}）"
     lead = f"{a.district}创建{a.title}"
     return {
         SHEET_SUMMARY: f"{lead}自评总表{as_of}",
@@ -73,12 +74,7 @@ def _titles(a: Assessment) -> dict[str, str]:
     }
 
 
-def chinese_date(day: date) -> str:
-    """2024年6月30日, as dates are written in official documents."""
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
-def _department_title(summary) -> str:
+def _department_title(summary: DepartmentSummary) -> str:
     """Title row of a department sheet: who, and how much is still open."""
     return (
         f"{summary.name}（{summary.short}）任务分解：牵头 {len(summary.lead)} 项，配合 {len(summary.support)} 项；"
@@ -265,6 +261,8 @@ def cell_text(value: Any) -> str:
 
 def target_lines(targets: list[TargetResult], attribute: str) -> str:
     """Targets in one cell: the bare value for one target, `衡量内容：值` lines for several."""
+    if not targets:
+        return ""
     if len(targets) == 1:
         return getattr(targets[0], attribute)
     return "\n".join(f"{t.name}：{getattr(t, attribute)}" for t in targets)
@@ -282,7 +280,7 @@ def split_target_lines(text: str, names: list[str]) -> dict[str, str]:
     return values
 
 
-def _gap_lines(gaps: list[Gap], text) -> str:
+def _gap_lines(gaps: list[Gap], text: Callable[[Gap], str]) -> str:
     """One line per gap (numbered when there are several) for the summary sheet."""
     values = [text(g) for g in gaps]
     if len(values) <= 1:
@@ -617,8 +615,8 @@ def _summary_row(ctx: Context, r: IndicatorResult) -> list[Any]:
         f"{r.indicator.title}\n{r.indicator.requirement}",
         "、".join(r.lead),
         "、".join(r.support),
-        target_lines(r.targets, "target_text") if r.targets else "",
-        target_lines(r.targets, "actual_text") if r.targets else "",
+        target_lines(r.targets, "target_text"),
+        target_lines(r.targets, "actual_text"),
         r.verdict.value,
         len(r.evidence),
         ctx.folder_link(r),
@@ -680,7 +678,7 @@ def _table_sheet(wb: Workbook, ctx: Context, name: str, table: Table, frozen_col
     _finish(ws, table.columns, placed, frozen_columns, ctx.assessment.district)
 
 
-def _department_sheet(wb: Workbook, ctx: Context, summary, sheet_name: str) -> None:
+def _department_sheet(wb: Workbook, ctx: Context, summary: DepartmentSummary, sheet_name: str) -> None:
     """任务分解 for one department: its indicators (lead, then support) and its open gaps."""
     ws = wb.create_sheet(sheet_name)
     a = ctx.assessment
@@ -702,8 +700,8 @@ def _department_indicator_row(ctx: Context, r: IndicatorResult, role: str) -> li
     """One indicator as its department sees it."""
     return [
         r.indicator.label, r.indicator.id, r.indicator.title, role, r.verdict.value,
-        target_lines(r.targets, "target_text") if r.targets else "",
-        target_lines(r.targets, "actual_text") if r.targets else "",
+        target_lines(r.targets, "target_text"),
+        target_lines(r.targets, "actual_text"),
         len(r.evidence), "、".join(r.missing_evidence), ctx.problems(r), r.narrative or "",
     ]  # fmt: skip
 
