@@ -66,7 +66,12 @@ class EvidenceFile(BaseModel):
     size: int = Field(description="字节数")
     mtime: float = Field(description="修改时间（Unix 时间戳）")
     sha256: str = Field(description="内容的 SHA-256")
-    kind: str = Field(description="按内容识别的类型：pdf、jpeg、png、tiff、heic、docx、xlsx、doc、xls、wps、ofd、zip、video、text、unknown")
+    kind: str = Field(
+        description=(
+            "按内容识别的类型：pdf、ofd、jpeg、png、tiff、gif、bmp、webp、heic、avif、docx、xlsx、pptx、doc、xls、ppt、"
+            "wps、et、dps、odt、ods、odp、rtf、text、video；不能作为佐证的 zip、rar、7z、gzip、shortcut、exe、audio、ole、unknown"
+        )
+    )
     pages: int | None = Field(default=None, description="页数（PDF 页、TIFF 帧，图片为 1）")
     width: int | None = Field(default=None, description="图片宽度（像素）")
     height: int | None = Field(default=None, description="图片高度（像素）")

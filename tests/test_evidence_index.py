@@ -375,3 +375,33 @@ def test_index_without_evidence_folder_says_how_to_start(project_copy):
     result = run("index", "--project", str(project_copy))
     assert result.exit_code == ExitCode.INVALID_INPUT
     assert "找不到佐证材料文件夹“evidence”。请先运行 assess init-evidence" in result.output
+
+
+def test_progress_bar_only_for_long_runs_on_a_terminal(monkeypatch):
+    from assess import evidence
+
+    assert evidence._progress_bar(True, 10_000, 0) is None  # pytest's stderr is not a terminal
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    assert evidence._progress_bar(True, 10_000, 0) is not None
+    assert evidence._progress_bar(True, 0, 1 << 30) is not None
+    assert evidence._progress_bar(True, 10, 1 << 20) is None
+    assert evidence._progress_bar(False, 10_000, 0) is None
+
+
+def test_a_long_run_with_progress_gives_the_same_index(project, monkeypatch):
+    from assess import evidence
+
+    for n in range(3):
+        make_pdf(folder(project, "org-4") / f"{n}.pdf", pages=n + 1)
+    quiet = build_index(project)
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    monkeypatch.setattr(evidence, "LONG_RUN_FILES", 1)
+    shown = build_index(project, rehash=True, progress=True)
+    assert shown.files == quiet.files and shown.stats.analysed == 3
+
+
+def test_unwritable_output_folder_still_indexes(project):
+    make_pdf(folder(project, "org-4") / "a.pdf")
+    write(project.path("output"), b"a file where the output folder should be")
+    index = build_index(project)
+    assert index.stats.analysed == 1 and index.files[0].pages == 2
