@@ -47,10 +47,10 @@ TEXT = {
     "no_usable_evidence": "佐证材料 {count} 份均不能作为佐证（见下列问题）",
     "evidence_count": "可用佐证材料 {count} 份",
     "expected": "，应提供：{items}",
-    "missing_evidence": "缺少典型佐证：{items}",
+    "missing_evidence": "未识别到的典型佐证：{items}（文件名中未见这些材料名称，请补充或在文件名中注明）",
     "flagged": "佐证材料“{name}”：{messages}",
     "no_narrative": "尚无自评说明",
-    "gap_missing_item": "缺少佐证：{item}",
+    "gap_missing_item": "未识别到佐证：{item}",
     "gap_institution": "{name} {shortfall}",
     "list": "、",
     "sentence": "；",
@@ -154,7 +154,11 @@ def _score(indicator: Indicator, verdict: Verdict) -> float | None:
 
 
 def decide(facts: Facts) -> Verdict:
-    """The verdict rules, first match wins (README “结论规则”)."""
+    """The verdict rules, first match wins (README “结论规则”).
+
+    Typical evidence not recognised by file name is listed and becomes a gap item but never lowers
+    the verdict: the standard's lists are examples, and offices name files by official titles.
+    """
     if facts.not_applicable:
         return Verdict.NOT_APPLICABLE
     measured = [t for t in facts.targets if t.met is not None]
@@ -167,7 +171,7 @@ def decide(facts: Facts) -> Verdict:
         return Verdict.INSUFFICIENT
     if facts.targets and not met:
         return Verdict.NOT_ASSESSED
-    if len(measured) < len(facts.targets) or facts.missing:
+    if len(measured) < len(facts.targets):
         return Verdict.PARTIAL
     return Verdict.MET
 

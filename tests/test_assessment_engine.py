@@ -75,11 +75,12 @@ def test_evidence_shortfalls_have_their_own_keys(huimin):
     )
     assessment = run_assessment(huimin, index, DistrictData(narratives={"org-4": "已制定方案。"}))
     result = results_by_id(assessment)["org-4"]
-    assert result.verdict is Verdict.PARTIAL
+    assert result.verdict is Verdict.MET
     assert result.missing_evidence == ["督导检查记录", "考核文件", "年度工作总结"]
+    assert "未识别到的典型佐证：督导检查记录、考核文件、年度工作总结（文件名中未见这些材料名称，请补充或在文件名中注明）" in result.reasons
     assert result.evidence_folder == "evidence/org-4"
     gaps = gaps_by_key(assessment)
-    assert gaps["org-4:evidence:年度工作总结"].problem == "缺少佐证：年度工作总结"
+    assert gaps["org-4:evidence:年度工作总结"].problem == "未识别到佐证：年度工作总结"
     assert gaps["org-4:file:org-4/旧计划.pdf"].problem == "佐证材料“org-4/旧计划.pdf”：材料日期 2022-05-01 不在创建期间内"
     assert "org-4:evidence" not in gaps
 
@@ -141,18 +142,21 @@ def test_categories_count_verdicts_and_unweighted_standards_have_no_score(huimin
 def test_weights_give_full_half_or_no_score_and_not_applicable_leaves_the_total(project_copy):
     path = project_copy / "standards" / "huimin-2023.yaml"
     standard = yaml.safe_load(path.read_text(encoding="utf-8"))
-    for indicator, weight in zip(standard["indicators"], (4, 2, 3, 1)):
-        indicator["weight"] = weight
+    weights = {"org-1": 4, "org-3": 3, "org-4": 1, "item-30": 2}
+    for indicator in standard["indicators"]:
+        indicator["weight"] = weights.get(indicator["id"])
     path.write_text(yaml.safe_dump(standard, allow_unicode=True), encoding="utf-8")
     project = load_project(project_copy)
-    index = index_of(*(filed("org-1", n) for n in ("国民经济和社会发展规划.pdf", "规划中中医药内容页.pdf")), filed("org-2", "会议纪要.pdf"))
-    data = DistrictData(narratives={"org-1": "已纳入。", "org-2": "已学习。"}, not_applicable={"org-3": "示例"})
-    assessment = run_assessment(project, index, data)
-    verdicts = [r.verdict for r in assessment.indicators[:4]]
-    assert verdicts == [Verdict.MET, Verdict.PARTIAL, Verdict.NOT_APPLICABLE, Verdict.NOT_ASSESSED]
-    assert [r.score for r in assessment.indicators[:4]] == [4.0, 1.0, None, 0.0]
-    org = next(c for c in assessment.categories if c.id == "org")
-    assert (org.score, org.max_score, assessment.total_score, assessment.max_score) == (5.0, 7.0, 5.0, 7.0)
+    index = index_of(filed("org-1", "国民经济和社会发展规划.pdf"), filed("item-30", "健康管理统计报表.xlsx"))
+    measures = {"elderly_tcm_management_rate": Measure(value=76.8), "child_tcm_management_rate": Measure(value=81.2)}
+    assessment = run_assessment(project, index, DistrictData(measures=measures, narratives={"org-1": "已纳入。"}, not_applicable={"org-3": "示例"}))
+    results = results_by_id(assessment)
+    assert [(results[i].verdict, results[i].score) for i in weights] == [
+        (Verdict.MET, 4.0), (Verdict.NOT_APPLICABLE, None), (Verdict.NOT_ASSESSED, 0.0), (Verdict.PARTIAL, 1.0),
+    ]
+    categories = {c.id: (c.score, c.max_score) for c in assessment.categories}
+    assert (categories["org"], categories["service"], categories["dev"]) == ((4.0, 5.0), (1.0, 2.0), (None, None))
+    assert (assessment.total_score, assessment.max_score) == (5.0, 7.0)
 
 
 def test_assessment_serialises_for_the_renderers(huimin):
