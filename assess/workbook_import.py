@@ -473,7 +473,7 @@ def _write(project: Project, changes: list[Change], workbook: Path, now: datetim
     return backup
 
 
-def import_workbook(project: Project, workbook: Path, dry_run: bool = False, now: datetime | None = None) -> ImportReport:
+def import_workbook(project: Project, workbook: Path, *, dry_run: bool = False, now: datetime | None = None) -> ImportReport:
     """Read the editable columns back into data/; return what was applied, skipped, conflicting, unknown."""
     workbook = Path(workbook)
     shown = display_path(workbook, project.root)
