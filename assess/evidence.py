@@ -114,7 +114,10 @@ class EvidenceIndex(BaseModel):
     """The whole evidence/ folder as indexed: every file, sorted by path, plus the ignored junk."""
 
     files: list[EvidenceFile] = Field(default_factory=list)
-    ignored: list[str] = Field(default_factory=list, description="被忽略的系统文件（Thumbs.db、.DS_Store、~$ 锁文件等）")
+    ignored: list[str] = Field(
+        default_factory=list,
+        description="未编入索引的路径：系统文件（Thumbs.db、.DS_Store、~$ 锁文件等）、符号链接、无法打开的文件夹（以 / 结尾）",
+    )
     folders: dict[str, str] = Field(default_factory=dict, description="指标 id → 其佐证文件夹（相对 evidence/）")
     stats: IndexStats = Field(default_factory=IndexStats, exclude=True, description="本次运行的工作量（不写入 JSON）")
 
@@ -158,6 +161,7 @@ MESSAGES = {
     "department_folder": "“{folder}”是部门名称：请先按指标建文件夹，再在其中建部门子文件夹，如“{example}/{folder}/”",
     "no_evidence_folder": "找不到佐证材料文件夹“{folder}”。请先运行 assess init-evidence 为每项指标创建文件夹",
     "cannot_create": "{path}：无法创建（{reason}）",
+    "not_a_folder": "{path} 是一个文件，不是文件夹：请改名或移走后再运行",
     "progress": "正在读取佐证材料",
 }
 
@@ -210,6 +214,8 @@ def init_evidence(project: Project) -> list[Path]:
     if not root.exists():
         _create_folder(root)
         created.append(root)
+    elif not root.is_dir():
+        raise EvidenceFolderError(MESSAGES["not_a_folder"].format(path=root))
     matcher = FolderMatcher(project.standard)
     has_folder = {indicator.id for _, indicator in _indicator_folders(root, matcher)}
     for indicator in project.standard.indicators:
@@ -289,31 +295,38 @@ def _display(name: str) -> str:
 
 
 def walk(root: Path) -> tuple[list[Entry], list[str], list[str]]:
-    """Files (sorted by path), ignored junk and top-level folders under root; symlinks are not followed."""
+    """Files (sorted by path), ignored entries and top-level folders under root.
+
+    Symlinks are not followed and, like junk and folders that cannot be opened, land in `ignored`
+    (folders with a trailing /); a file that vanishes mid-walk is simply not there.
+    """
     files: list[Entry] = []
     ignored: list[str] = []
-    stack: list[tuple[Path, tuple[str, ...]]] = [(root, ())]
     top_folders: list[str] = []
-    while stack:
-        folder, parts = stack.pop()
-        with os.scandir(folder) as entries:
-            for entry in sorted(entries, key=lambda e: e.name, reverse=True):
-                name = _display(entry.name)
-                relative = "/".join((*parts, name))
-                if entry.is_symlink():
-                    ignored.append(relative)
-                elif entry.is_dir():
-                    if _is_junk(entry.name, folder=True):
-                        ignored.append(relative + "/")
-                        continue
-                    stack.append((Path(entry.path), (*parts, name)))
-                    if not parts:
-                        top_folders.append(name)
-                elif _is_junk(entry.name):
-                    ignored.append(relative)
-                elif not (len(parts) == 1 and entry.name == GUIDE_FILE):
-                    stat = entry.stat(follow_symlinks=False)
-                    files.append(Entry(relative, (*parts, name), Path(entry.path), stat.st_size, stat.st_mtime, stat.st_mtime_ns))
+    pending: list[tuple[Path, tuple[str, ...]]] = [(root, ())]
+    while pending:
+        folder, parts = pending.pop()
+        try:
+            with os.scandir(folder) as found:
+                entries = list(found)
+        except OSError:
+            ignored.append("/".join(parts) + "/")
+            continue
+        for entry in entries:
+            name = _display(entry.name)
+            relative = "/".join((*parts, name))
+            if entry.is_symlink() or _is_junk(entry.name, folder=entry.is_dir()):
+                ignored.append(relative + ("/" if entry.is_dir(follow_symlinks=False) else ""))
+            elif entry.is_dir():
+                pending.append((Path(entry.path), (*parts, name)))
+                if not parts:
+                    top_folders.append(name)
+            elif not (len(parts) == 1 and entry.name == GUIDE_FILE):
+                try:
+                    info = entry.stat(follow_symlinks=False)
+                except OSError:
+                    continue
+                files.append(Entry(relative, (*parts, name), Path(entry.path), info.st_size, info.st_mtime, info.st_mtime_ns))
     files.sort(key=lambda e: e.path)
     return files, sorted(ignored), sorted(top_folders)
 

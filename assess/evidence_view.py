@@ -13,6 +13,8 @@ from .errors import display_path
 from .evidence import FLAG_LABELS, EvidenceIndex
 from .project import Project
 
+MAX_IGNORED_SHOWN = 10
+
 TEXT = {
     "table_title": "佐证材料索引（{district}）",
     "columns": ("编号", "标题", "文件数", "页数", "问题数"),
@@ -20,7 +22,8 @@ TEXT = {
     "flagged": "有问题的文件（{count} 个）：",
     "summary": "共 {files} 个文件、{pages} 页；{covered} 项指标有可用佐证，{missing} 项缺少：{labels}。",
     "all_covered": "共 {files} 个文件、{pages} 页；全部 {covered} 项指标均有可用佐证。",
-    "ignored": "已忽略 {count} 个系统文件（Thumbs.db、.DS_Store、~$ 锁文件等）。",
+    "ignored": "已忽略 {count} 项（系统文件、符号链接、无法打开的文件夹）：",
+    "more_ignored": "  ……另有 {count} 项",
     "work": "本次读取 {analysed} 个文件（{megabytes:.1f} MB），{reused} 个未变化，沿用上次结果。",
     "written": "已写入 {path}",
     "created": "已创建 {count} 个指标文件夹（各含 说明.txt）：",
@@ -60,6 +63,10 @@ def show_index(console: Console, project: Project, index: EvidenceIndex, written
     console.print(summary, soft_wrap=True)
     if index.ignored:
         console.print(TEXT["ignored"].format(count=len(index.ignored)))
+        for path in index.ignored[:MAX_IGNORED_SHOWN]:
+            console.print(Text("  ").append(safe(path)), soft_wrap=True)
+        if len(index.ignored) > MAX_IGNORED_SHOWN:
+            console.print(TEXT["more_ignored"].format(count=len(index.ignored) - MAX_IGNORED_SHOWN))
     stats = index.stats
     console.print(TEXT["work"].format(analysed=stats.analysed, megabytes=stats.bytes_analysed / 1e6, reused=stats.reused))
     console.print(TEXT["written"].format(path=display_path(written, project.root)))

@@ -405,3 +405,22 @@ def test_unwritable_output_folder_still_indexes(project):
     write(project.path("output"), b"a file where the output folder should be")
     index = build_index(project)
     assert index.stats.analysed == 1 and index.files[0].pages == 2
+
+
+def test_symlinks_are_listed_not_followed(project, tmp_path_factory):
+    outside = tmp_path_factory.mktemp("outside")
+    make_pdf(outside / "secret.pdf")
+    target = folder(project, "org-4")
+    (target / "link.pdf").symlink_to(outside / "secret.pdf")
+    (target / "linked-folder").symlink_to(outside, target_is_directory=True)
+    index = build_index(project)
+    assert index.files == []
+    assert index.ignored == [f"{target.name}/link.pdf", f"{target.name}/linked-folder"]
+
+
+def test_init_stops_when_evidence_is_a_file(project_copy):
+    from assess.evidence import EvidenceFolderError
+
+    write(project_copy / "evidence", b"not a folder")
+    with pytest.raises(EvidenceFolderError, match="是一个文件，不是文件夹"):
+        init_evidence(load_project(project_copy))
