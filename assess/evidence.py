@@ -149,6 +149,7 @@ MESSAGES = {
     "archive": "压缩包（{kind}）：评审专家无法直接查看其中内容。请解压后把文件放入对应指标文件夹",
     "shortcut": "这是快捷方式，不是文件本身。请把原文件复制到此处",
     "exe": "程序文件不能作为佐证材料，请删除",
+    "audio": "音频文件：评审专家不便查看。请附会议纪要或文字记录",
     "ole": "旧版 Office 文件，但扩展名“{extension}”无法判断是文档还是表格。请用正确的扩展名（.doc、.xls 等）另存",
     "unknown": "无法识别的文件类型（扩展名“{extension}”）。请转换为 PDF 或图片",
     "out_of_period": (
@@ -480,7 +481,7 @@ def _unsupported_message(entry: Entry, kind: str) -> str:
     extension = Path(entry.path).suffix or "无"
     if kind in ARCHIVE_KINDS:
         return MESSAGES["archive"].format(kind=kind)
-    key = kind if kind in ("shortcut", "exe", "ole") else "unknown"
+    key = kind if kind in ("shortcut", "exe", "audio", "ole") else "unknown"
     return MESSAGES[key].format(extension=extension)
 
 

@@ -68,6 +68,9 @@ _SIGNATURES: list[tuple[int, bytes, str]] = [
     (0, b"\x30\x26\xb2\x75\x8e\x66\xcf\x11", "video"),
     (0, b"\x00\x00\x01\xba", "video"),
     (0, b"L\x00\x00\x00\x01\x14\x02\x00", "shortcut"),
+    (0, b"ID3", "audio"),
+    (0, b"\xff\xfe", "text"),  # UTF-16 with its byte-order mark (Notepad's "Unicode")
+    (0, b"\xfe\xff", "text"),
     (0, b"MZ", "exe"),
 ]
 

@@ -146,6 +146,7 @@ def test_content_flags(project):
     write(target / "2023年7月 链接.lnk", b"L\x00\x00\x00\x01\x14\x02\x00" + bytes(64))
     write(target / "2023年7月 旧表.dat", OLE_MAGIC + bytes(504))
     write(target / "2023年7月 数据.bin", bytes(range(256)))
+    write(target / "2023年7月 录音.mp3", b"ID3\x04\x00" + bytes(64))
     index = build_index(project)
     flags = {f.name: f.flags for f in index.files}
     assert flags["2023年7月 完整.pdf"] == []
@@ -157,7 +158,9 @@ def test_content_flags(project):
     assert "快捷方式" in flags["2023年7月 链接.lnk"][0].message
     assert "扩展名“.dat”无法判断" in flags["2023年7月 旧表.dat"][0].message
     assert "无法识别的文件类型（扩展名“.bin”）" in flags["2023年7月 数据.bin"][0].message
-    assert all(f.code == "unsupported" for name in ("材料.zip", "链接.lnk", "旧表.dat", "数据.bin") for f in flags[f"2023年7月 {name}"])
+    assert "音频文件" in flags["2023年7月 录音.mp3"][0].message
+    unsupported = ("材料.zip", "链接.lnk", "旧表.dat", "数据.bin", "录音.mp3")
+    assert all(f.code == "unsupported" for name in unsupported for f in flags[f"2023年7月 {name}"])
     assert [f.usable for f in index.files].count(True) == 1
 
 

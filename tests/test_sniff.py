@@ -189,6 +189,8 @@ def ftyp(brand: bytes, *compatible: bytes) -> bytes:
         (b"\x1a\x45\xdf\xa3" + bytes(32), "video"),
         (b"Rar!\x1a\x07\x00" + bytes(32), "rar"),
         (b"L\x00\x00\x00\x01\x14\x02\x00" + bytes(64), "shortcut"),
+        (b"ID3\x04\x00" + bytes(64), "audio"),
+        ("会议纪要\r\n".encode("utf-16"), "text"),
         ("会议纪要：2023年7月15日召开。\n".encode("utf-8"), "text"),
         ("会议纪要：2023年7月15日召开。\n".encode("gb18030"), "text"),
         (bytes(range(256)), "unknown"),
