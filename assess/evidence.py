@@ -374,14 +374,18 @@ def _analyse_all(pending: list[Entry], progress: bool) -> Iterable[tuple[Entry, 
         return
     total = sum(entry.size for entry in pending)
     bar = _progress_bar(progress, len(pending), total)
-    with bar or nullcontext(), ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        task = bar.add_task(MESSAGES["progress"], total=total) if bar else None
-        futures = {pool.submit(analyse, entry.absolute): entry for entry in pending}
-        for future in as_completed(futures):
-            entry = futures[future]
-            if bar:
-                bar.advance(task, entry.size)
-            yield entry, future.result()
+    pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 2)
+    try:
+        with bar or nullcontext():
+            task = bar.add_task(MESSAGES["progress"], total=total) if bar else None
+            futures = {pool.submit(analyse, entry.absolute): entry for entry in pending}
+            for future in as_completed(futures):
+                entry = futures[future]
+                if bar:
+                    bar.advance(task, entry.size)
+                yield entry, future.result()
+    finally:
+        pool.shutdown(cancel_futures=True)  # on Ctrl-C, stop at the files being read, not after all of them
 
 
 def _progress_bar(wanted: bool, count: int, total: int) -> Progress | None:

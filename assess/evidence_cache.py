@@ -44,9 +44,9 @@ class AnalysisCache:
         return self
 
     def __exit__(self, *exc_info) -> None:
+        """Commit even after an interruption: every stored entry is complete and valid on its own."""
         if self._db is not None:
-            if exc_info[0] is None:
-                self._db.commit()
+            self._db.commit()
             self._db.close()
 
     @staticmethod

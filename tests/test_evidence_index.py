@@ -427,3 +427,25 @@ def test_init_stops_when_evidence_is_a_file(project_copy):
     write(project_copy / "evidence", b"not a folder")
     with pytest.raises(EvidenceFolderError, match="是一个文件，不是文件夹"):
         init_evidence(load_project(project_copy))
+
+
+def test_work_done_before_an_interruption_is_kept(project, monkeypatch):
+    from assess.evidence_cache import AnalysisCache
+
+    for n in range(4):
+        make_pdf(folder(project, "org-4") / f"{n}.pdf", pages=n + 1)
+    real_store = AnalysisCache.store
+    stored = []
+
+    def store_then_ctrl_c(self, *args):
+        if len(stored) == 2:
+            raise KeyboardInterrupt
+        stored.append(args[0])
+        real_store(self, *args)
+
+    monkeypatch.setattr(AnalysisCache, "store", store_then_ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        build_index(project)
+    monkeypatch.setattr(AnalysisCache, "store", real_store)
+    again = build_index(project)
+    assert (again.stats.reused, again.stats.analysed) == (2, 2)
