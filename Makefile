@@ -17,6 +17,7 @@ $(STAMP): pyproject.toml
 
 demo: setup
 	$(BIN)/assess check
+	$(BIN)/assess build
 
 test: setup
 	$(BIN)/pytest

@@ -234,6 +234,47 @@ def gaps(project_dir: Path, dept: str | None, as_of: str | None, overdue: bool, 
 # --- build command (issues 5-7: build) ---
 
 
+@cli.command()
+@project_options
+@click.option(
+    "--only",
+    type=click.Choice(["docx", "xlsx", "pdf"]),
+    multiple=True,
+    help="只生成某一种文件（可重复给出），如 --only docx。默认三种都生成。",
+)
+@click.option(
+    "--template",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="改用另一个 Word 模板生成自评报告（默认 templates/report.docx）。",
+)
+@click.option("--no-evidence", is_flag=True, help="申报材料不附佐证材料原件，生成轻量版 PDF。")
+@click.option("--max-dpi", type=click.IntRange(72, 600), default=150, show_default=True, help="佐证图片的最高分辨率，超出的扫描件会被压缩。")
+@click.option("--as-of", "as_of", default=None, help="按此日期评估（判断逾期），默认为 assess.yaml 的 report_date。")
+@click.option("--rehash", is_flag=True, help="忽略缓存，重新读取全部佐证材料。")
+def build(project_dir: Path, only: tuple[str, ...], template: Path | None, no_evidence: bool, max_dpi: int, as_of: str | None, rehash: bool) -> None:
+    """一键生成：索引佐证材料、评估各项指标，写出 Word 自评报告、Excel 自评表和 PDF 申报材料。"""
+    from .build import DOCUMENTS, BuildIncomplete, BuildOptions
+    from .build import build as run_build
+    from .build_view import show_build
+
+    project = load_project(project_dir)
+    options = BuildOptions(
+        only=only or DOCUMENTS,
+        template=template.resolve() if template else None,
+        include_evidence=not no_evidence,
+        max_dpi=max_dpi,
+        as_of=_parse_as_of(as_of),
+        rehash=rehash,
+        progress=True,
+    )
+    result = run_build(project, options)
+    show_build(project, result)
+    if result.failures:
+        raise BuildIncomplete(result.failures)
+
+
+
 # --- workbook round trip (issue 6: import-xlsx) ---
 
 
