@@ -1,0 +1,430 @@
+"""PDF 申报材料: the HTML part laid out by WeasyPrint, the evidence appendix appended with pikepdf.
+
+Order of work: plan the appendix (page counts only) → lay out the HTML part until the page
+numbers it prints for the appendix are stable → write it → append and stamp the evidence pages
+→ turn the appendix links into page destinations and add the evidence bookmarks → save
+atomically. Everything derived for presentation (page numbers, groupings, wording) is computed
+here; the Jinja templates under templates/dossier/ only lay it out.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import re
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pikepdf
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
+from pikepdf import Array, Name
+from weasyprint import CSS, HTML
+from weasyprint.document import Document
+
+from ..assessment import Assessment, Gap, IndicatorResult, TargetResult, Verdict
+from ..atomic import atomic_path
+from ..errors import AssessError, display_path
+from ..project import Project
+from . import charts
+from .appendix import AppendixPlan, Placement, add_outline, plan_appendix, stamp_appendix, write_chunks
+from .docx import date_text
+from .fetcher import ProjectFetcher
+from .fonts import require_cjk_font
+
+LOGGER = logging.getLogger(__name__)
+
+TEMPLATE_FOLDER = "dossier"
+HTML_TEMPLATE = "dossier.html"
+CSS_TEMPLATE = "dossier.css"
+PAGE_LINK = "x-assess-page:"
+"""Scheme of links to appendix pages: WeasyPrint writes them as URIs, assembly makes them GoTo links."""
+MAX_LAYOUT_PASSES = 4
+
+TEXT = {
+    "title": "{honour}创建申报材料",
+    "evidence_heading": "四、证明材料",
+    "pages": "{first}–{last}",
+    "page": "{first}",
+    "reused": "与 {label} 的“{name}”内容相同",
+    "not_embedded": "未附",
+    "light": "本册为简版，未附证明材料原件；证明材料见完整版申报材料。",
+    "met": "达到",
+    "not_met": "未达到",
+    "no_data": "无数据",
+    "overdue": "已逾期",
+    "no_lead": "未明确牵头单位",
+    "missing_glyphs": "申报材料中有 {count} 个字符在已安装的字体中没有字形，会显示为空白或方框：{chars}。请改用常用字，或安装包含这些字的字体",
+}
+"""Chinese wording computed here (fixed headings and labels live in the template), in one place."""
+
+FONT_STACKS = {
+    "serif": ["Noto Serif CJK SC", "Source Han Serif SC", "Songti SC", "SimSun"],
+    "sans": ["Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", "SimHei"],
+}
+"""Preferred families for body text (宋体-like) and headings (黑体-like); an installed CJK family is appended."""
+
+
+class DossierTemplateProblem(AssessError):
+    """The dossier's HTML/CSS template is missing or has a Jinja error."""
+
+    def __init__(self, where: str, problem: str):
+        super().__init__(f"PDF 模板 {where}：{problem}")
+
+
+class LayoutUnstable(AssessError):
+    """The HTML part's page count kept changing with the page numbers it prints."""
+
+    def __init__(self) -> None:
+        super().__init__("申报材料排版时页数反复变化，无法确定证明材料页码；请将此问题报告给维护人员")
+
+
+def render_pdf(
+    assessment: Assessment, project: Project, target: Path, *, include_evidence: bool = True, max_dpi: int = 150
+) -> Path:
+    """Write the 申报材料 PDF to `target` atomically; with include_evidence=False, a light dossier."""
+    families = require_cjk_font()
+    environment = template_environment(project)
+    stylesheets = [_template_css(environment, project), CSS(string=font_css(families) + verdict_css())]
+    fetcher = ProjectFetcher(project.root)
+    base_url = (project.path("templates") / TEMPLATE_FOLDER).as_uri() + "/"
+    with atomic_path(target) as temp, tempfile.TemporaryDirectory(prefix=".assess-pdf-", dir=target.parent) as work:
+        workdir = Path(work)
+        plan = plan_appendix(assessment, project.path("evidence"), workdir) if include_evidence else AppendixPlan()
+        figures = chart_urls(assessment)
+        missing: set[str] = set()
+
+        def layout(start: int) -> Document:
+            html = _render_html(environment, dossier_context(assessment, plan, start, include_evidence, figures))
+            with glyph_watch() as found:
+                document = HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(stylesheets=stylesheets)
+            missing.update(found)
+            return document
+
+        document, start = stable_layout(layout)
+        if missing:
+            LOGGER.warning(TEXT["missing_glyphs"].format(count=len(missing), chars=" ".join(sorted(missing))))
+        html_part = workdir / "dossier-html.pdf"
+        document.write_pdf(html_part)
+        _assemble(html_part, document, plan, start, workdir, max_dpi, temp)
+    return target
+
+
+def stable_layout(layout) -> tuple[Document, int]:
+    """Lay out until the appendix's first page number (HTML pages + 1) is the one the layout printed."""
+    start = 1
+    for _ in range(MAX_LAYOUT_PASSES):
+        document = layout(start)
+        if len(document.pages) + 1 == start:
+            return document, start
+        start = len(document.pages) + 1
+    raise LayoutUnstable()
+
+
+def _assemble(
+    html_part: Path, document: Document, plan: AppendixPlan, start: int, workdir: Path, max_dpi: int, target: Path
+) -> None:
+    """Append and stamp the evidence pages, resolve page links and bookmarks, save to `target`."""
+    chunks, unreadable = write_chunks(plan, workdir, max_dpi) if plan.embedded else ([], set())
+    with pikepdf.open(html_part) as pdf:
+        sources = [pikepdf.open(chunk) for chunk in chunks]
+        try:
+            for source in sources:
+                pdf.pages.extend(source.pages)
+            if plan.embedded:
+                stamp_appendix(pdf, start - 1, plan, unreadable, indicator_pages(document))
+            resolve_page_links(pdf, start - 1)
+            with pdf.open_outline() as outline:
+                parent = next((item for item in outline.root if item.title == TEXT["evidence_heading"]), None)
+                if parent is not None:
+                    add_outline(parent, plan, start)
+            pdf.save(target, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+        finally:
+            for source in sources:
+                source.close()
+
+
+def indicator_pages(document: Document) -> dict[str, int]:
+    """Page index (0-based) of each indicator's section, from the anchors WeasyPrint laid out."""
+    pages: dict[str, int] = {}
+    for index, page in enumerate(document.pages):
+        for anchor in page.anchors:
+            if anchor.startswith("ind-"):
+                pages.setdefault(anchor.removeprefix("ind-"), index)
+    return pages
+
+
+def resolve_page_links(pdf: pikepdf.Pdf, html_pages: int) -> None:
+    """Turn the HTML part's `x-assess-page:N` URI links into links to page N (in the appendix)."""
+    for page in pdf.pages[:html_pages]:
+        for annotation in page.obj.get(Name.Annots, Array()):
+            action = annotation.get(Name.A)
+            uri = str(action.get(Name.URI, "")) if action is not None else ""
+            if not uri.startswith(PAGE_LINK):
+                continue
+            number = int(uri.removeprefix(PAGE_LINK))
+            del annotation[Name.A]
+            annotation[Name.Dest] = Array([pdf.pages[number - 1].obj, Name.XYZ, None, None, None])
+
+
+# --- templates --------------------------------------------------------------------------
+
+
+def template_environment(project: Project) -> Environment:
+    """Jinja with autoescape over the project's templates/dossier folder."""
+    folder = project.path("templates") / TEMPLATE_FOLDER
+    if not (folder / HTML_TEMPLATE).is_file():
+        where = display_path(folder / HTML_TEMPLATE, project.root)
+        raise DossierTemplateProblem(where, "找不到该文件；请从示例项目复制 templates/dossier 文件夹")
+    environment = Environment(loader=FileSystemLoader(folder), autoescape=True, undefined=StrictUndefined)
+    environment.filters["date_cn"] = date_text
+    return environment
+
+
+def _template_css(environment: Environment, project: Project) -> CSS:
+    """The dossier stylesheet (read here, so it never goes through the fetcher)."""
+    folder = project.path("templates") / TEMPLATE_FOLDER
+    path = folder / CSS_TEMPLATE
+    if not path.is_file():
+        raise DossierTemplateProblem(display_path(path, project.root), "找不到该文件；请从示例项目复制 templates/dossier 文件夹")
+    return CSS(string=path.read_text(encoding="utf-8"), base_url=folder.as_uri() + "/", url_fetcher=ProjectFetcher(project.root))
+
+
+def _render_html(environment: Environment, context: dict) -> str:
+    """Fill the HTML template; Jinja mistakes become a Chinese message naming the line."""
+    try:
+        return environment.get_template(HTML_TEMPLATE).render(context)
+    except TemplateError as exc:
+        line = getattr(exc, "lineno", None)
+        where = f"{TEMPLATE_FOLDER}/{HTML_TEMPLATE}" + (f":{line}" if line else "")
+        raise DossierTemplateProblem(where, f"模板有错误（{exc}）") from exc
+
+
+def font_css(families: tuple[str, ...]) -> str:
+    """Font families for the body, headings and page-margin boxes (which do not inherit the body's)."""
+    installed = [name for name in families if re.fullmatch(r"[\w .+-]+", name)]
+    fallback = installed[:1]
+
+    def stack(kind: str) -> str:
+        return ", ".join(f'"{name}"' for name in [*FONT_STACKS[kind], *fallback]) + (", serif" if kind == "serif" else ", sans-serif")
+
+    margin_boxes = " ".join(
+        f"@{box} {{ font-family: {stack('sans')}; }}" for box in ("top-left", "top-right", "top-center", "bottom-center")
+    )
+    return (
+        f"html {{ font-family: {stack('serif')}; }}\n"
+        f"h1, h2, h3, h4, th, .sans, .cover, .badge {{ font-family: {stack('sans')}; }}\n"
+        f"@page {{ {margin_boxes} }}\n"
+    )
+
+
+def verdict_css() -> str:
+    """Verdict badge colours, the same as the charts' and the workbook's."""
+    return "".join(
+        f".{verdict_class(verdict)} {{ border-color: {colour}; }} .{verdict_class(verdict)}::before {{ content: '■ '; color: {colour}; }}\n"
+        for verdict, colour in charts.VERDICT_COLOURS.items()
+    )
+
+
+@contextmanager
+def glyph_watch() -> Iterator[set[str]]:
+    """Collect the characters WeasyPrint draws as .notdef (no installed font has them)."""
+    missing: set[str] = set()
+
+    class Handler(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.getMessage().startswith(".notdef glyph rendered") and record.args:
+                missing.add(str(record.args[0]))
+
+    handler = Handler(logging.WARNING)
+    weasyprint_logger = logging.getLogger("weasyprint")
+    weasyprint_logger.addHandler(handler)
+    try:
+        yield missing
+    finally:
+        weasyprint_logger.removeHandler(handler)
+
+
+# --- context: what the template shows ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EvidenceRow:
+    """One evidence file in an indicator's table (and in the 证明材料 list)."""
+
+    number: int
+    name: str
+    folder: str
+    department: str
+    date: str
+    pages: str
+    link: str | None
+    note: str
+
+
+def dossier_context(
+    assessment: Assessment, plan: AppendixPlan, start: int, include_evidence: bool, figures: dict[str, str | None]
+) -> dict:
+    """Every value the HTML template shows, with appendix page numbers counted from `start`."""
+    placements = plan.lookup()
+    indicators = [
+        _indicator_view(result, [_evidence_row(n, result, f, placements, start, include_evidence) for n, f in enumerate(result.evidence, 1)])
+        for result in assessment.indicators
+    ]
+    embedded = plan.embedded
+    return {
+        "a": assessment,
+        "title": TEXT["title"].format(honour=assessment.title),
+        "verdicts": list(Verdict),
+        "counts": assessment.counts,
+        "categories": [
+            {"summary": summary, "indicators": [view for view in indicators if view["result"].indicator.category == summary.id]}
+            for summary in assessment.categories
+        ],
+        "charts": figures,
+        "gap_groups": gap_groups(assessment),
+        "open_gap_count": len(assessment.open_gaps),
+        "overdue_count": sum(1 for gap in assessment.open_gaps if gap.overdue),
+        "include_evidence": include_evidence,
+        "evidence_heading": TEXT["evidence_heading"],
+        "light_note": TEXT["light"],
+        "appendix": {
+            "first": start if embedded else None,
+            "last": start + plan.total_pages - 1,
+            "link": f"{PAGE_LINK}{start}" if embedded else None,
+            "files": len(embedded),
+            "pages": plan.total_pages,
+        },
+        "evidence_index": evidence_index(indicators, plan, start),
+        "omitted": [
+            {"anchor": view["anchor"], "label": view["result"].indicator.label, "row": row}
+            for view in indicators
+            for row in view["evidence"]
+            if row.link is None
+        ],
+    }
+
+
+def evidence_index(indicators: list[dict], plan: AppendixPlan, start: int) -> list[dict]:
+    """One row per indicator with evidence: how many files, how many appended, and their page range."""
+    appended: dict[str, list[Placement]] = {}
+    for placement in plan.embedded:
+        appended.setdefault(placement.indicator_id, []).append(placement)
+    rows = []
+    for view in indicators:
+        if not view["evidence"]:
+            continue
+        own = appended.get(view["result"].indicator.id, [])
+        first, last = (own[0].page_range(start)[0], own[-1].page_range(start)[1]) if own else (None, None)
+        rows.append(
+            {
+                "result": view["result"],
+                "anchor": view["anchor"],
+                "files": len(view["evidence"]),
+                "embedded": len(own),
+                "pages": _pages_text(first, last) if own else TEXT["not_embedded"],
+                "link": f"{PAGE_LINK}{first}" if own else None,
+            }
+        )
+    return rows
+
+
+def _pages_text(first: int, last: int) -> str:
+    """12 or 12–15."""
+    return (TEXT["pages"] if last > first else TEXT["page"]).format(first=first, last=last)
+
+
+def _indicator_view(result: IndicatorResult, evidence: list[EvidenceRow]) -> dict:
+    """One indicator's section: the result plus rows and labels derived for display."""
+    return {
+        "result": result,
+        "anchor": f"ind-{result.indicator.id}",
+        "verdict_class": verdict_class(result.verdict),
+        "targets": [_target_row(target) for target in result.targets],
+        "evidence": evidence,
+    }
+
+
+def verdict_class(verdict: Verdict) -> str:
+    """CSS class of a verdict badge, e.g. verdict-not-met."""
+    return "verdict-" + verdict.name.lower().replace("_", "-")
+
+
+def _target_row(target: TargetResult) -> dict:
+    """A target with its outcome in words and the institutions that fall short."""
+    outcome = TEXT["no_data"] if target.met is None else TEXT["met"] if target.met else TEXT["not_met"]
+    failing = [check for check in target.institutions if not check.passed]
+    return {
+        "target": target,
+        "outcome": outcome,
+        "outcome_class": "none" if target.met is None else "met" if target.met else "not-met",
+        "failing": failing,
+        "institution_count": len(target.institutions),
+        "passed_count": len(target.institutions) - len(failing),
+    }
+
+
+def _evidence_row(
+    number: int, result: IndicatorResult, file, placements: dict[tuple[str, str], Placement], start: int, include_evidence: bool
+) -> EvidenceRow:
+    """A file with its dossier page numbers (linked) or the reason it is not appended."""
+    placement = placements.get((result.indicator.id, file.path))
+    pages_range = placement.page_range(start) if placement is not None and include_evidence else None
+    notes = [flag.message for flag in file.flags if file.usable]
+    if placement is not None and placement.reuses is not None:
+        notes.append(TEXT["reused"].format(label=placement.reuses.indicator_label, name=placement.reuses.file.name))
+    if placement is not None and placement.note:
+        notes.append(placement.note)
+    if pages_range is None:
+        pages, link = (TEXT["not_embedded"] if include_evidence else "—"), None
+    else:
+        pages, link = _pages_text(*pages_range), f"{PAGE_LINK}{pages_range[0]}"
+    folder = file.path.rsplit("/", 1)[0] if "/" in file.path else ""
+    return EvidenceRow(
+        number=number,
+        name=file.name,
+        folder=folder,
+        department=file.department or "",
+        date=file.date_text or "",
+        pages=pages,
+        link=link,
+        note="；".join(notes),
+    )
+
+
+def chart_urls(assessment: Assessment) -> dict[str, str | None]:
+    """The summary charts as SVG data URLs (text drawn as paths, so no font is needed)."""
+    progress = charts.progress_over_time(assessment, "svg")
+    return {
+        "verdicts": _svg_url(charts.verdicts_by_category(assessment, "svg")),
+        "gaps": _svg_url(charts.open_gaps_by_department(assessment, "svg")) if assessment.open_gaps else None,
+        "progress": _svg_url(progress) if progress else None,
+    }
+
+
+def _svg_url(svg: bytes) -> str:
+    """A data: URL the fetcher serves without touching the disk."""
+    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
+
+
+def gap_groups(assessment: Assessment) -> list[dict]:
+    """The 整改清单 by lead department (registry order), each sorted by deadline; a gap with two leads shows under both."""
+    groups = []
+    for department in assessment.departments:
+        gaps = [gap for gap in assessment.gaps if department.short in gap.lead]
+        if gaps:
+            groups.append({"name": department.name, "short": department.short, "gaps": _gap_rows(gaps)})
+    orphans = [gap for gap in assessment.gaps if not gap.lead]
+    if orphans:
+        groups.append({"name": TEXT["no_lead"], "short": "", "gaps": _gap_rows(orphans)})
+    return groups
+
+
+def _gap_rows(gaps: list[Gap]) -> list[dict]:
+    """Gaps by deadline, with the overdue mark."""
+    return [
+        {"gap": gap, "overdue": TEXT["overdue"] if gap.overdue else "", "status_class": "overdue" if gap.overdue else ""}
+        for gap in sorted(gaps, key=lambda g: (g.deadline, g.indicator_label))
+    ]
