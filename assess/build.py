@@ -16,7 +16,7 @@ from .assessment import Assessment, run_assessment
 from .atomic import write_json
 from .data import load_data
 from .errors import AssessError
-from .evidence import build_index, write_index_json
+from .evidence import INDEX_FILE, build_index, write_index_json
 from .lock import project_lock
 from .project import Project
 
@@ -69,7 +69,7 @@ def build(project: Project, options: BuildOptions | None = None) -> BuildResult:
             data = load_data(project)
         with _timed(seconds, "index"):
             index = build_index(project, rehash=options.rehash, progress=options.progress)
-            write_index_json(index, output / "evidence-index.json")
+            write_index_json(index, output / INDEX_FILE)
         with _timed(seconds, "assessment"):
             assessment = run_assessment(project, index, data, as_of=options.as_of)
             write_json(output / "assessment.json", assessment.model_dump(mode="json"))
