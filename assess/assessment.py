@@ -196,6 +196,24 @@ class Assessment(BaseModel):
         ]
 
 
+def project_facts(project: Project, as_of: date) -> dict:
+    """The fields every Assessment repeats from the project: who, which standard, which period."""
+    config = project.config
+    start, end = config.period
+    return {
+        "district": config.district,
+        "district_short": config.short_name,
+        "office": config.office,
+        "title": config.title,
+        "standard_id": project.standard.id,
+        "standard_title": project.standard.title,
+        "report_date": as_of,
+        "period_start": start,
+        "period_end": end,
+        "phases": config.phases,
+    }
+
+
 def run_assessment(project: Project, index: EvidenceIndex, data: DistrictData, *, as_of: date | None = None) -> Assessment:
     """Assess every indicator as of a date (default: assess.yaml's report_date); pure, writes nothing."""
     from .engine import build_assessment  # the engine imports these models, so it is imported late

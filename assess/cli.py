@@ -16,7 +16,7 @@ from .standard import Standard
 
 
 def project_options(command):
-    """The options every command shares: which project folder, and which standard file."""
+    """The option every command shares: which project folder (default: the current one)."""
 
     @click.option(
         "--project",

@@ -18,6 +18,7 @@ from .assessment import (
     IndicatorResult,
     TargetResult,
     Verdict,
+    project_facts,
 )
 from .coerce import plain
 from .data import DistrictData
@@ -85,19 +86,9 @@ def build_assessment(project: Project, index: EvidenceIndex, data: DistrictData,
     by_id = {r.indicator.id: r for r in results}
     gaps = apply_plan(shortfalls, data.plan, by_id, default_deadline(config), as_of)
     categories = _category_summaries(standard, results)
-    start, end = config.period
     weighted = [c for c in categories if c.max_score is not None]
     return Assessment(
-        district=config.district,
-        district_short=config.short_name,
-        office=config.office,
-        title=config.title,
-        standard_id=standard.id,
-        standard_title=standard.title,
-        report_date=as_of,
-        period_start=start,
-        period_end=end,
-        phases=config.phases,
+        **project_facts(project, as_of),
         indicators=results,
         categories=categories,
         departments=_department_summaries(project.registry, results, gaps),

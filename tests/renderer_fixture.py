@@ -18,6 +18,7 @@ from assess.assessment import (
     InstitutionCheck,
     TargetResult,
     Verdict,
+    project_facts,
 )
 from assess.evidence import EvidenceFile, Flag
 from assess.project import Project
@@ -129,19 +130,8 @@ def build_sample_assessment(project: Project) -> Assessment:
         )
         for d in project.registry.departments
     ]
-    config = project.config
-    start, end = config.period
     return Assessment(
-        district=config.district,
-        district_short=config.short_name,
-        office=config.office,
-        title=config.title,
-        standard_id=standard.id,
-        standard_title=standard.title,
-        report_date=config.report_date,
-        period_start=start,
-        period_end=end,
-        phases=config.phases,
+        **project_facts(project, project.config.report_date),
         indicators=results,
         categories=categories,
         departments=departments,
