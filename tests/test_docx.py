@@ -144,7 +144,13 @@ def test_page_is_a4_with_gb9704_margins(report):
         assert (mm(section.top_margin), mm(section.bottom_margin)) == (37.0, 35.0)
         assert (mm(section.left_margin), mm(section.right_margin)) == (28.0, 26.0)
         grid = section._sectPr.find(qn("w:docGrid"))
-        assert grid.get(qn("w:type")) == "linesAndChars" and grid.get(qn("w:linePitch")) == "579"
+        assert grid.get(qn("w:type")) == "lines" and grid.get(qn("w:linePitch")) == "579"
+
+
+def test_body_text_fits_28_characters_a_line(report):
+    spacing = report.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr")).find(qn("w:spacing"))
+    pitch = 16 + int(spacing.get(qn("w:val"))) / 20
+    assert int(156 / 25.4 * 72 // pitch) == 28
 
 
 @pytest.mark.parametrize(
@@ -321,9 +327,13 @@ def test_libreoffice_renders_the_report(report_path, tmp_path):
         text = "\n".join(page.extract_text() or "" for page in pdf.pages)
         assert len(pdf.pages) >= 3
         assert round(pdf.pages[0].width / 72 * 25.4) == 210
+    # The 28-character grid spaces CJK glyphs apart; the extracted text carries those gaps.
+    compact = "".join(text.split())
     for heading in HEADINGS:
-        assert heading in text
-    assert "— 2 —" in text
+        assert heading in compact
+    assert "—2—" in compact
+    first_body_line = next(line for line in text.splitlines() if line.startswith("呼和浩特市回民区于"))
+    assert len("".join(first_body_line.split())) >= 26  # two-character indent, then about 28 a line
 
 
 def test_readme_documents_every_template_variable(sample_assessment, huimin, repo_root):
