@@ -69,18 +69,18 @@ def test_a_share_target_below_100_percent_is_one_gap_not_one_per_institution(hui
 
 def test_evidence_shortfalls_have_their_own_keys(huimin):
     index = index_of(
-        filed("org-4", "回民区创建方案（2023年6月）.pdf"),
+        filed("org-4", "回民区创建实施方案（2023年6月）.pdf"),
         filed("org-4", "2023年度工作计划.pdf"),
         filed("org-4", "旧计划.pdf", "out_of_period"),
     )
     assessment = run_assessment(huimin, index, DistrictData(narratives={"org-4": "已制定方案。"}))
     result = results_by_id(assessment)["org-4"]
     assert result.verdict is Verdict.MET
-    assert result.missing_evidence == ["督导检查记录", "考核文件", "年度工作总结"]
-    assert "未识别到的典型佐证：督导检查记录、考核文件、年度工作总结（文件名中未见这些材料名称，请补充或在文件名中注明）" in result.reasons
+    assert result.missing_evidence == ["督导检查记录", "年度总结"]
+    assert "未识别到的典型佐证：督导检查记录、年度总结（文件名中未见这些材料名称，请补充或在文件名中注明）" in result.reasons
     assert result.evidence_folder == "evidence/org-4"
     gaps = gaps_by_key(assessment)
-    assert gaps["org-4:evidence:年度工作总结"].problem == "未识别到佐证：年度工作总结"
+    assert gaps["org-4:evidence:年度总结"].problem == "未识别到佐证：年度总结"
     assert gaps["org-4:file:org-4/旧计划.pdf"].problem == "佐证材料“org-4/旧计划.pdf”：材料日期 2022-05-01 不在创建期间内"
     assert "org-4:evidence" not in gaps
 
@@ -88,7 +88,7 @@ def test_evidence_shortfalls_have_their_own_keys(huimin):
 def test_an_indicator_with_nothing_gets_one_evidence_gap_not_one_per_item(huimin):
     assessment = run_assessment(huimin, EvidenceIndex(), DistrictData())
     gaps = [g for g in assessment.gaps if g.indicator_id == "org-2"]
-    assert [(g.key, g.problem) for g in gaps] == [("org-2:evidence", "尚无佐证材料，应提供：会议纪要、学习记录、会议照片")]
+    assert [(g.key, g.problem) for g in gaps] == [("org-2:evidence", "尚无佐证材料，应提供：会议纪要、学习照片")]
     assert results_by_id(assessment)["org-2"].reasons == ["尚未填报实测值、提供佐证材料或撰写自评说明", gaps[0].problem, "尚无自评说明"]
 
 
@@ -99,7 +99,7 @@ def test_not_applicable_indicator_has_its_reason_and_no_gaps(huimin):
 
 
 def test_fully_proven_indicator_is_met_with_no_gaps(huimin):
-    index = index_of(filed("dev-1", "机构编制文件.pdf"), filed("dev-1", "三定方案.pdf"))
+    index = index_of(filed("dev-1", "关于设置中医药管理科的批复.pdf"), filed("dev-1", "三定方案.pdf"))
     assessment = run_assessment(huimin, index, DistrictData(narratives={"dev-1": "已设置。"}))
     result = results_by_id(assessment)["dev-1"]
     assert (result.verdict, result.reasons) == (Verdict.MET, ["可用佐证材料 2 份"])

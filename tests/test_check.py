@@ -86,7 +86,7 @@ def test_unknown_category(project_copy):
 
 
 def test_unknown_field_is_a_typo(project_copy):
-    line = edit(project_copy, STANDARD, "  evidence: [国民经济", "  evidense: [国民经济")
+    line = edit(project_copy, STANDARD, "  evidence: [规划文本]", "  evidense: [规划文本]")
     result = check(project_copy)
     assert f"{STANDARD}:{line}: 未知字段“indicators[0].evidense”（是否拼写错误？）" in result.output
 
@@ -137,7 +137,7 @@ def test_missing_project_is_explained(tmp_path):
 
 
 def test_wrong_type_without_traceback(project_copy):
-    line = edit(project_copy, STANDARD, "  evidence: [国民经济", "  weight: 高\n  evidence: [国民经济")
+    line = edit(project_copy, STANDARD, "  evidence: [规划文本]", "  weight: 高\n  evidence: [规划文本]")
     result = check(project_copy)
     assert result.exit_code == ExitCode.INVALID_INPUT
     assert "Traceback" not in result.output

@@ -57,7 +57,7 @@ def test_init_creates_a_folder_and_guide_for_every_indicator(project):
     text = guide.decode("utf-8-sig")
     assert "建立中医药工作联席会议机制" in text
     assert "牵头：区委办" in text and "配合：区政府办" in text
-    assert "- 联席会议纪要" in text
+    assert "- 联席会议制度" in text
     assert "2023年7月15日" in text and "2023-06-01 至 2024-09-30" in text
 
 
