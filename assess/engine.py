@@ -32,6 +32,8 @@ from .targets import evaluate, requires_every
 IMAGE_KINDS = frozenset({"jpeg", "png", "heic", "tiff"})
 PHOTO_WORDS = ("照片", "截图")
 GENERIC_SUFFIXES = ("文本", "文件", "材料")
+INFORMATIONAL_FLAGS = frozenset({"duplicate"})
+"""Flags shown in the index and the reasons but never turned into a gap item."""
 SCORE_SHARE = {Verdict.MET: 1.0, Verdict.PARTIAL: 0.5}
 
 TEXT = {
@@ -207,8 +209,13 @@ def shortfalls(indicator: Indicator, facts: Facts) -> list[tuple[str, str]]:
         found.append((f"{indicator.id}:evidence", _no_evidence_text(indicator)))
     else:
         found += [(f"{indicator.id}:evidence:{item}", TEXT["gap_missing_item"].format(item=item)) for item in facts.missing]
-    found += [(f"{indicator.id}:file:{f.path}", _flag_text(f)) for f in facts.evidence if f.flags]
+    found += [(f"{indicator.id}:file:{f.path}", _flag_text(f)) for f in facts.evidence if _needs_action(f)]
     return found
+
+
+def _needs_action(file: EvidenceFile) -> bool:
+    """Whether a file's flags call for rectification; the same file proving two indicators does not."""
+    return any(flag.code not in INFORMATIONAL_FLAGS for flag in file.flags)
 
 
 def evidence_present(item: str, files: list[EvidenceFile], folder: str | None) -> bool:

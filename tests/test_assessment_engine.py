@@ -164,3 +164,11 @@ def test_assessment_serialises_for_the_renderers(huimin):
     dumped = assessment.model_dump(mode="json")
     assert dumped["history"][-1]["counts"]["未评估"] >= 1
     assert type(assessment).model_validate(dumped).gaps == assessment.gaps
+
+
+def test_a_file_proving_two_indicators_is_no_gap(huimin):
+    index = index_of(filed("org-3", "联席会议纪要.pdf", "duplicate"), filed("org-3", "旧纪要.pdf", "corrupt"))
+    assessment = run_assessment(huimin, index, DistrictData())
+    keys = [g.key for g in assessment.gaps if g.indicator_id == "org-3"]
+    assert "org-3:file:org-3/旧纪要.pdf" in keys
+    assert "org-3:file:org-3/联席会议纪要.pdf" not in keys
