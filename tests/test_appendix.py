@@ -84,34 +84,36 @@ def placement(root: Path, file: EvidenceFile, offset: int = 0, title: str = "纳
 
 
 def build(plan: AppendixPlan, tmp_path: Path, max_dpi: int = 150, back_pages: dict[str, int] | None = None) -> Path:
-    """Append the plan's pages after one blank page, stamp them and save; return the PDF."""
-    chunks, unreadable = appendix.write_chunks(plan, tmp_path, max_dpi)
-    target = tmp_path / "appendix.pdf"
+    """One blank page, then the plan's pages stamped, as the dossier assembles them; return the PDF."""
+    chunks = appendix.write_chunks(plan, tmp_path, max_dpi)
+    skeleton, target = tmp_path / "skeleton.pdf", tmp_path / "appendix.pdf"
     with pikepdf.new() as pdf:
         pdf.add_blank_page(page_size=A4)
-        sources = [pikepdf.open(chunk) for chunk in chunks]
-        for source in sources:
-            pdf.pages.extend(source.pages)
-        appendix.stamp_appendix(pdf, 1, plan, unreadable, back_pages or {})
-        pdf.save(target)
-        for source in sources:
-            source.close()
+        appendix.add_placeholder_pages(pdf, chunks)
+        appendix.stamp_appendix(pdf, 1, plan, chunks.unreadable, back_pages or {})
+        pdf.save(skeleton)
+    appendix.underlay_chunks(skeleton, chunks, 2, target)
     return target
 
 
+def page_images(page: pikepdf.Page) -> list[pikepdf.Stream]:
+    """The images drawn on a page, found through the Form XObjects that frame the evidence."""
+    found = []
+    pending = [page.obj]
+    while pending:
+        resources = pending.pop().get("/Resources", {})
+        for xobject in resources.get("/XObject", {}).values():
+            if xobject.get("/Subtype") == "/Image":
+                found.append(xobject)
+            elif xobject.get("/Subtype") == "/Form":
+                pending.append(xobject)
+    return found
+
+
 def image_sizes(pdf_path: Path, page: int) -> list[tuple[int, int]]:
-    """Pixel sizes of the images drawn on one page (0-based), through the framing Form XObjects."""
+    """Pixel sizes of the images drawn on one page (0-based)."""
     with pikepdf.open(pdf_path) as pdf:
-        found = []
-        pending = [pdf.pages[page].obj]
-        while pending:
-            resources = pending.pop().get("/Resources", {})
-            for xobject in resources.get("/XObject", {}).values():
-                if xobject.get("/Subtype") == "/Image":
-                    found.append((int(xobject.Width), int(xobject.Height)))
-                elif xobject.get("/Subtype") == "/Form":
-                    pending.append(xobject)
-        return found
+        return [(int(image.Width), int(image.Height)) for image in page_images(pdf.pages[page])]
 
 
 # --- tests -------------------------------------------------------------------------------
@@ -152,8 +154,7 @@ def test_a_jpeg_within_max_dpi_passes_through_unchanged(tmp_path: Path) -> None:
     file = evidence_file(root, photo, "jpeg")
     target = build(AppendixPlan([placement(root, file)]), tmp_path)
     with pikepdf.open(target) as pdf:
-        form = next(iter(pdf.pages[1].Resources.XObject.values()))
-        image = next(x for x in form.Resources.XObject.values() if x.Subtype == "/Image")
+        [image] = page_images(pdf.pages[1])
         assert image.Filter == "/DCTDecode"
         assert image.read_raw_bytes() == photo.read_bytes()
 
@@ -213,7 +214,8 @@ def test_an_unreadable_file_gets_placeholder_pages_saying_why(tmp_path: Path, ca
     assert len(texts) == 4
     assert "无法读取" in texts[1] and "坏文件.pdf" in texts[1] and "第2页/共2页" in texts[2]
     assert "GOOD-PAGE-1" in texts[3]
-    assert "坏文件.pdf" in caplog.text
+    appendix.log_unreadable(plan, appendix.write_chunks(plan, tmp_path, 150))
+    assert "坏文件.pdf：此文件无法读取" in caplog.text
 
 
 def test_the_stamp_header_links_back_to_the_indicator(tmp_path: Path) -> None:
@@ -317,8 +319,8 @@ def test_chunks_bound_the_pages_held_open(tmp_path: Path, monkeypatch) -> None:
     root = tmp_path / "evidence"
     files = [evidence_file(root, make_pdf(root / f"{n}.pdf", 1, f"F{n}"), "pdf") for n in range(5)]
     plan = AppendixPlan([placement(root, f, offset=n) for n, f in enumerate(files)])
-    chunks, _ = appendix.write_chunks(plan, tmp_path, 150)
-    assert len(chunks) == 3
+    chunks = appendix.write_chunks(plan, tmp_path, 150)
+    assert len(chunks.paths) == 3 and chunks.page_counts == [2, 2, 1]
     with pdfplumber.open(build(plan, tmp_path)) as pdf:
         assert [f"F{n}-PAGE-1" in pdf.pages[n + 1].extract_text() for n in range(5)] == [True] * 5
 
@@ -330,3 +332,15 @@ def test_image_frames_reads_only_what_it_needs(tmp_path: Path) -> None:
     big = make_jpeg(tmp_path / "big.jpg", (6000, 4500))
     [frame] = appendix.image_frames(big, 150)
     assert isinstance(frame, bytes) and Image.open(io.BytesIO(frame)).format == "JPEG"
+
+
+def test_a_large_appendix_is_written_by_a_second_process(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(appendix, "PARALLEL_PAGES", 1)
+    root = tmp_path / "evidence"
+    files = [evidence_file(root, make_pdf(root / f"{n}.pdf", 2, f"F{n}"), "pdf", pages=2) for n in range(3)]
+    plan = AppendixPlan([placement(root, f, offset=2 * n) for n, f in enumerate(files)])
+    with appendix.appendix_writer(plan, tmp_path, 150) as wait:
+        chunks = wait()
+    assert chunks.page_counts == [6] and chunks.unreadable == {}
+    with pdfplumber.open(chunks.paths[0]) as pdf:
+        assert "F2-PAGE-2" in pdf.pages[5].extract_text()

@@ -6,6 +6,7 @@ import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 import pdfplumber
 import pikepdf
@@ -18,7 +19,7 @@ from assess.evidence import Flag
 from assess.project import Project, load_project
 from assess.render import appendix, fonts
 from assess.render.fonts import FontMissing
-from assess.render.pdf import DossierTemplateProblem, render_pdf
+from assess.render.pdf import DossierTemplateProblem, LayoutUnstable, read_layout_guess, render_pdf, stable_layout
 
 
 @dataclass
@@ -317,7 +318,54 @@ def test_the_light_dossier_has_no_appendix(light: Dossier, dossier: Dossier) -> 
 
 
 def test_no_temporary_files_are_left_beside_the_dossier(dossier: Dossier) -> None:
-    assert [p.name for p in dossier.path.parent.iterdir()] == [dossier.path.name]
+    assert sorted(p.name for p in dossier.path.parent.iterdir()) == [".cache", dossier.path.name]
+    assert [p.name for p in (dossier.path.parent / ".cache").iterdir()] == ["dossier-layout.json"]
+
+
+# --- layout passes -----------------------------------------------------------------------
+
+
+class _Layout:
+    """A stand-in for WeasyPrint: the page count depends on the appendix page numbers printed."""
+
+    def __init__(self, pages_for):
+        self.pages_for = pages_for
+        self.calls: list[int] = []
+
+    def __call__(self, start: int):
+        self.calls.append(start)
+        return SimpleNamespace(pages=[None] * self.pages_for(start))
+
+
+def test_a_right_guess_needs_one_layout_pass() -> None:
+    layout = _Layout(lambda start: 40)
+    document, start = stable_layout(layout, guess=41)
+    assert (len(document.pages), start, layout.calls) == (40, 41, [41])
+
+
+def test_a_wrong_guess_is_corrected_by_a_second_pass() -> None:
+    layout = _Layout(lambda start: 40 if start < 100 else 41)
+    assert stable_layout(layout, guess=1)[1] == 41
+    assert layout.calls == [1, 41]
+
+
+def test_a_layout_that_never_settles_is_reported() -> None:
+    with pytest.raises(LayoutUnstable, match="页数反复变化"):
+        stable_layout(_Layout(lambda start: 41 if start == 41 else 40))
+
+
+def test_without_appended_evidence_one_pass_is_enough() -> None:
+    layout = _Layout(lambda start: 40)
+    assert stable_layout(layout, numbered=False)[1] == 41 and layout.calls == [1]
+
+
+def test_the_page_count_guess_survives_a_damaged_cache(tmp_path: Path) -> None:
+    cache = tmp_path / "dossier-layout.json"
+    assert read_layout_guess(cache) == 1
+    cache.write_text("{not json", encoding="utf-8")
+    assert read_layout_guess(cache) == 1
+    cache.write_text('{"html_pages": 86}', encoding="utf-8")
+    assert read_layout_guess(cache) == 87
 
 
 # --- failures ----------------------------------------------------------------------------

@@ -12,22 +12,26 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import pickle
 import shutil
 import subprocess
-from collections.abc import Iterable
-from contextlib import ExitStack
+import sys
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 import img2pdf
 import pikepdf
-from fontTools.ttLib import TTCollection, TTFont
 from fontTools import subset as font_subset
+from fontTools.ttLib import TTCollection, TTFont
 from PIL import Image, ImageOps, ImageSequence
 from pikepdf import Array, Dictionary, Name, OutlineItem, Rectangle
 
 from ..assessment import Assessment, IndicatorResult
+from ..errors import AssessError
 from ..evidence import EvidenceFile
 from .fonts import cjk_font_file
 
@@ -39,12 +43,16 @@ BAND = 30.0
 """Height of the header band (stamp) and of the footer band (page number), in points."""
 STAMP_SIZE = 8.0
 FOOTER_SIZE = 9.0
-CHUNK_PAGES = 300
-"""Appendix pages per chunk file: with the two limits below, bounds memory and open files."""
-CHUNK_IMAGE_BYTES = 64 * 1024 * 1024
+CHUNK_BYTES = 64 * 1024 * 1024
+"""Source bytes per chunk file. pikepdf copies page data into memory, so chunks bound the memory
+the appendix needs; the dossier itself is then written by QPDF, which copies from the chunk files
+as it writes."""
+CHUNK_PAGES = 500
 CHUNK_OPEN_FILES = 64
-DOWNSCALE_SLACK = 1.25
-"""Images up to this factor above max_dpi pass through untouched: re-encoding them costs more than it saves."""
+DOWNSCALE_SLACK = 1.5
+"""Images up to 1.5 × max_dpi are embedded untouched (a 200 dpi A4 scan stays as scanned); larger ones
+(phone photos, 300/600 dpi scans) are downscaled to max_dpi. Re-encoding a JPEG only a little over
+the limit would cost quality and time for a small saving."""
 JPEG_QUALITY = 80
 OFFICE_TIMEOUT = 180
 
@@ -236,43 +244,109 @@ def content_box(landscape: bool) -> tuple[float, float, float, float]:
     return SIDE, BAND, width - SIDE, height - BAND
 
 
-def write_chunks(plan: AppendixPlan, workdir: Path, max_dpi: int) -> tuple[list[Path], set[int]]:
-    """Write the appendix pages to chunk PDFs; return them and the positions of unreadable files.
+@dataclass
+class Chunks:
+    """The appendix pages, framed on A4, in chunk files, and what the dossier needs to know about them."""
 
-    A file that cannot be read gets placeholder pages (its planned count), so every page number
-    printed in the HTML part still points at the right page.
+    paths: list[Path] = field(default_factory=list)
+    page_counts: list[int] = field(default_factory=list)
+    page_sizes: list[tuple[float, float]] = field(default_factory=list)
+    unreadable: dict[int, str] = field(default_factory=dict)
+    """Position (in plan.embedded) → error, for files that could not be read and got blank pages instead."""
+
+
+PARALLEL_PAGES = 200
+"""Appendices of this many pages are written by a second process while WeasyPrint lays out the HTML part."""
+
+
+class AppendixFailed(AssessError):
+    """The process writing the evidence appendix stopped with an error."""
+
+    def __init__(self, detail: str):
+        super().__init__(f"写入证明材料附件时出错：{detail}")
+
+
+@contextmanager
+def appendix_writer(plan: AppendixPlan, workdir: Path, max_dpi: int) -> Iterator[Callable[[], Chunks]]:
+    """Start writing the appendix chunks; the yielded function waits for them.
+
+    A large appendix is written by a fresh Python process (`python -m assess.render.appendix JOB`),
+    overlapping the HTML layout on a second CPU; a small one is written on demand, in process.
+    """
+    if plan.total_pages < PARALLEL_PAGES:
+        yield lambda: write_chunks(plan, workdir, max_dpi)
+        return
+    job = workdir / "appendix-job.pickle"
+    job.write_bytes(pickle.dumps((plan, workdir, max_dpi)))
+    with (workdir / "appendix-job.log").open("wb") as log:
+        process = subprocess.Popen([sys.executable, "-m", "assess.render.appendix", str(job)], stdout=log, stderr=log)
+    try:
+        yield lambda: _finished_chunks(process, job)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def _finished_chunks(process: subprocess.Popen, job: Path) -> Chunks:
+    """Wait for the appendix process and read what it wrote."""
+    if process.wait() != 0:
+        lines = job.with_suffix(".log").read_text(encoding="utf-8", errors="replace").strip().splitlines()
+        raise AppendixFailed(lines[-1] if lines else f"exit code {process.returncode}")
+    return pickle.loads(job.with_suffix(".result").read_bytes())
+
+
+def _run_job(job: Path) -> None:
+    """The appendix process: read the plan, write the chunks, leave the result beside the job."""
+    plan, workdir, max_dpi = pickle.loads(job.read_bytes())
+    job.with_suffix(".result").write_bytes(pickle.dumps(write_chunks(plan, workdir, max_dpi)))
+
+
+def log_unreadable(plan: AppendixPlan, chunks: Chunks) -> None:
+    """Tell the office which files could not be embedded (their pages in the dossier say so too)."""
+    embedded = plan.embedded
+    for position, error in sorted(chunks.unreadable.items()):
+        LOGGER.warning("%s：%s（%s）", embedded[position].file.path, TEXT["unreadable"], error)
+
+
+def write_chunks(plan: AppendixPlan, workdir: Path, max_dpi: int) -> Chunks:
+    """Write the appendix pages to chunk PDFs in `workdir`, streaming the sources through memory.
+
+    A file that cannot be read gets blank pages (its planned count), so every page number
+    printed in the HTML part still points at the right page; its stamp says why.
     """
     writer = _ChunkWriter(workdir)
-    unreadable: set[int] = set()
+    unreadable = writer.chunks.unreadable
     img2pdf_logger = logging.getLogger("img2pdf")
     level = img2pdf_logger.level
     img2pdf_logger.setLevel(logging.ERROR)  # its notes (alpha → soft mask, …) are not the office's concern
     try:
         for position, placement in enumerate(plan.embedded):
-            if not writer.add(placement, max_dpi):
-                unreadable.add(position)
+            error = writer.add(placement, max_dpi)
+            if error is not None:
+                unreadable[position] = error
         writer.flush()
     finally:
         img2pdf_logger.setLevel(level)
-    return writer.paths, unreadable
+    return writer.chunks
 
 
 class _ChunkWriter:
-    """Accumulates framed pages and saves them every CHUNK_PAGES pages or CHUNK_BYTES of images."""
+    """Accumulates framed pages and saves them once CHUNK_BYTES, CHUNK_PAGES or CHUNK_OPEN_FILES is reached."""
 
     def __init__(self, workdir: Path):
         self.workdir = workdir
-        self.paths: list[Path] = []
+        self.chunks = Chunks()
         self._open()
 
     def _open(self) -> None:
         self.pdf = pikepdf.new()
         self.sources = ExitStack()
         self.opened = 0
-        self.image_bytes = 0
+        self.bytes = 0
 
-    def add(self, placement: Placement, max_dpi: int) -> bool:
-        """Frame the file's pages; if it cannot be read, add placeholder pages and return False."""
+    def add(self, placement: Placement, max_dpi: int) -> str | None:
+        """Frame the file's pages; if it cannot be read, add blank pages instead and return the error."""
         before = len(self.pdf.pages)
         try:
             pages = self._source_pages(placement, max_dpi)
@@ -280,27 +354,27 @@ class _ChunkWriter:
                 raise ValueError(f"{len(pages)} pages, the index says {placement.pages}")
             for page in pages:
                 frame_page(self.pdf, page)
-            readable = True
+            error = None
         except Exception as exc:  # noqa: BLE001 - decoders raise many types for a bad file; none may stop the build
-            LOGGER.warning("%s：%s（%s）", placement.file.path, TEXT["unreadable"], exc)
+            error = f"{type(exc).__name__}: {exc}"
             del self.pdf.pages[before:]
             for _ in range(placement.pages):
                 self.pdf.add_blank_page(page_size=A4)
-            readable = False
-        if len(self.pdf.pages) >= CHUNK_PAGES or self.image_bytes >= CHUNK_IMAGE_BYTES or self.opened >= CHUNK_OPEN_FILES:
+        if len(self.pdf.pages) >= CHUNK_PAGES or self.bytes >= CHUNK_BYTES or self.opened >= CHUNK_OPEN_FILES:
             self.flush()
-        return readable
+        return error
 
     def _source_pages(self, placement: Placement, max_dpi: int) -> list[pikepdf.Page]:
         """The source's pages, kept open until this chunk is saved."""
         self.opened += 1
         if placement.kind == "pdf":
             source = self.sources.enter_context(pikepdf.open(placement.source))
+            self.bytes += placement.source.stat().st_size
             if any("/Annots" in page.obj for page in source.pages):
                 source.flatten_annotations("print")
         else:
             frames = image_frames(placement.source, max_dpi)
-            self.image_bytes += sum(len(f) if isinstance(f, bytes) else f.stat().st_size for f in frames)
+            self.bytes += sum(len(f) if isinstance(f, bytes) else f.stat().st_size for f in frames)
             document = img2pdf.convert_to_docobject(
                 *frames,
                 engine=img2pdf.Engine.pikepdf,
@@ -314,12 +388,35 @@ class _ChunkWriter:
     def flush(self) -> None:
         """Save the pages gathered so far and release their sources."""
         if len(self.pdf.pages):
-            path = self.workdir / f"appendix-{len(self.paths):04d}.pdf"
+            path = self.workdir / f"appendix-{len(self.chunks.paths):04d}.pdf"
             self.pdf.save(path, compress_streams=True, stream_decode_level=pikepdf.StreamDecodeLevel.none)
-            self.paths.append(path)
+            self.chunks.paths.append(path)
+            self.chunks.page_counts.append(len(self.pdf.pages))
+            self.chunks.page_sizes += [(float(page.mediabox[2]), float(page.mediabox[3])) for page in self.pdf.pages]
         self.pdf.close()
         self.sources.close()
         self._open()
+
+
+def add_placeholder_pages(pdf: pikepdf.Pdf, chunks: Chunks) -> None:
+    """Blank pages the size of the chunk pages: the stamps, links and bookmarks are made on these."""
+    for size in chunks.page_sizes:
+        pdf.add_blank_page(page_size=size)
+
+
+def underlay_chunks(skeleton: Path, chunks: Chunks, first_page: int, target: Path) -> None:
+    """Write `target`: the skeleton with the chunk pages drawn under its placeholder pages (from `first_page`, 1-based).
+
+    QPDF (in-process, through pikepdf.Job) copies page data from the chunk files as it writes, so
+    memory does not grow with the evidence.
+    """
+    arguments = ["assess", str(skeleton)]
+    start = first_page
+    for path, count in zip(chunks.paths, chunks.page_counts):
+        arguments += ["--underlay", str(path), f"--from=1-{count}", f"--to={start}-{start + count - 1}", "--"]
+        start += count
+    arguments += ["--stream-data=preserve", "--deterministic-id", "--warning-exit-0", str(target)]
+    pikepdf.Job(arguments).run()
 
 
 def frame_page(pdf: pikepdf.Pdf, source: pikepdf.Page) -> None:
@@ -536,9 +633,10 @@ class Stamp:
     note: str | None = None
 
 
-def page_stamps(plan: AppendixPlan, start: int, unreadable: set[int]) -> list[Stamp]:
+def page_stamps(plan: AppendixPlan, start: int, unreadable: Iterable[int]) -> list[Stamp]:
     """One stamp per appendix page, in page order (placeholder pages carry the reason)."""
     stamps = []
+    unreadable = set(unreadable)
     for position, placement in enumerate(plan.embedded):
         note = TEXT["unreadable"] if position in unreadable else None
         for k in range(1, placement.pages + 1):
@@ -548,7 +646,9 @@ def page_stamps(plan: AppendixPlan, start: int, unreadable: set[int]) -> list[St
     return stamps
 
 
-def stamp_appendix(pdf: pikepdf.Pdf, first_index: int, plan: AppendixPlan, unreadable: set[int], back_pages: dict[str, int]) -> None:
+def stamp_appendix(
+    pdf: pikepdf.Pdf, first_index: int, plan: AppendixPlan, unreadable: Iterable[int], back_pages: dict[str, int]
+) -> None:
     """Stamp the appendix pages of `pdf` (from `first_index` on); headers link to `back_pages`."""
     stamps = page_stamps(plan, first_index + 1, unreadable)
     texts = [TEXT["separator"], TEXT["ellipsis"]]
@@ -591,7 +691,7 @@ class _StampPainter:
             size = min(12.0, (width - 4 * SIDE) / max(1.0, font.width(stamp.note, 1)))
             ops.append(_text(font, stamp.note, (width - font.width(stamp.note, size)) / 2, height / 2, size))
         ops.append(b"Q")
-        page.contents_add(self.pdf.make_stream(b"\n".join(ops)))
+        page.contents_add(pikepdf.Stream(self.pdf, zlib.compress(b"\n".join(ops)), Filter=Name.FlateDecode))
         page.add_resource(self.font_ref, Name.Font, Name("/FStamp"))
         if back_to is not None:
             rect = [SIDE, baseline - 3, SIDE + font.width(left, STAMP_SIZE), baseline + STAMP_SIZE]
@@ -646,3 +746,11 @@ def add_outline(parent: OutlineItem, plan: AppendixPlan, start: int) -> None:
         template = TEXT["outline_range"] if last > first else TEXT["outline"]
         title = template.format(name=placement.file.name, first=first, last=last)
         items[placement.indicator_id].children.append(OutlineItem(title, first - 1))
+
+
+if __name__ == "__main__":
+    # Run as `python -m assess.render.appendix JOB`: use the importable module's classes, so the
+    # pickled result names assess.render.appendix.Chunks rather than __main__.Chunks.
+    from assess.render.appendix import _run_job as run_job
+
+    run_job(Path(sys.argv[1]))

@@ -10,11 +10,12 @@ here; the Jinja templates under templates/dossier/ only lay it out.
 from __future__ import annotations
 
 import base64
+import json
 import logging
 import re
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,11 +26,22 @@ from weasyprint import CSS, HTML
 from weasyprint.document import Document
 
 from ..assessment import Assessment, Gap, IndicatorResult, TargetResult, Verdict
-from ..atomic import atomic_path
+from ..atomic import OutputError, atomic_path, write_json
 from ..errors import AssessError, display_path
 from ..project import Project
 from . import charts
-from .appendix import AppendixPlan, Placement, add_outline, plan_appendix, stamp_appendix, write_chunks
+from .appendix import (
+    AppendixPlan,
+    Chunks,
+    Placement,
+    add_outline,
+    add_placeholder_pages,
+    appendix_writer,
+    log_unreadable,
+    plan_appendix,
+    stamp_appendix,
+    underlay_chunks,
+)
 from .docx import date_text
 from .fetcher import ProjectFetcher
 from .fonts import require_cjk_font
@@ -42,6 +54,10 @@ CSS_TEMPLATE = "dossier.css"
 PAGE_LINK = "x-assess-page:"
 """Scheme of links to appendix pages: WeasyPrint writes them as URIs, assembly makes them GoTo links."""
 MAX_LAYOUT_PASSES = 4
+LAYOUT_GUESS = Path(".cache") / "dossier-layout.json"
+"""Inside output/: the HTML part's page count last time, the first guess for the appendix's first
+page. A right guess saves a whole layout pass; a wrong one costs nothing but that pass (every
+layout is checked), so the dossier never depends on it."""
 
 TEXT = {
     "title": "{honour}创建申报材料",
@@ -85,65 +101,95 @@ def render_pdf(
     assessment: Assessment, project: Project, target: Path, *, include_evidence: bool = True, max_dpi: int = 150
 ) -> Path:
     """Write the 申报材料 PDF to `target` atomically; with include_evidence=False, a light dossier."""
-    families = require_cjk_font()
-    environment = template_environment(project)
-    stylesheets = [_template_css(environment, project), CSS(string=font_css(families) + verdict_css())]
-    fetcher = ProjectFetcher(project.root)
-    base_url = (project.path("templates") / TEMPLATE_FOLDER).as_uri() + "/"
+    html = HtmlPart(assessment, project, require_cjk_font())
+    guess_file = project.path("output") / LAYOUT_GUESS
     with atomic_path(target) as temp, tempfile.TemporaryDirectory(prefix=".assess-pdf-", dir=target.parent) as work:
         workdir = Path(work)
         plan = plan_appendix(assessment, project.path("evidence"), workdir) if include_evidence else AppendixPlan()
-        figures = chart_urls(assessment)
-        missing: set[str] = set()
-
-        def layout(start: int) -> Document:
-            html = _render_html(environment, dossier_context(assessment, plan, start, include_evidence, figures))
-            with glyph_watch() as found:
-                document = HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(stylesheets=stylesheets)
-            missing.update(found)
-            return document
-
-        document, start = stable_layout(layout)
-        if missing:
-            LOGGER.warning(TEXT["missing_glyphs"].format(count=len(missing), chars=" ".join(sorted(missing))))
-        html_part = workdir / "dossier-html.pdf"
-        document.write_pdf(html_part)
-        _assemble(html_part, document, plan, start, workdir, max_dpi, temp)
+        with appendix_writer(plan, workdir, max_dpi) as appendix_chunks:
+            document, start = stable_layout(
+                lambda start: html.layout(plan, start, include_evidence),
+                numbered=bool(plan.embedded),
+                guess=read_layout_guess(guess_file),
+            )
+            html_part = workdir / "dossier-html.pdf"
+            document.write_pdf(html_part)
+            chunks = appendix_chunks() if plan.embedded else Chunks()
+        html.report_missing_glyphs()
+        log_unreadable(plan, chunks)
+        if plan.embedded:
+            with suppress(OutputError):
+                write_json(guess_file, {"html_pages": start - 1})
+        _assemble(html_part, document, plan, chunks, start, temp)
     return target
 
 
-def stable_layout(layout) -> tuple[Document, int]:
-    """Lay out until the appendix's first page number (HTML pages + 1) is the one the layout printed."""
-    start = 1
+class HtmlPart:
+    """The WeasyPrint half of the dossier: templates, styles and the restricted fetcher, laid out on demand."""
+
+    def __init__(self, assessment: Assessment, project: Project, families: tuple[str, ...]):
+        self.assessment = assessment
+        self.environment = template_environment(project)
+        self.stylesheets = [_template_css(project), CSS(string=font_css(families) + verdict_css())]
+        self.fetcher = ProjectFetcher(project.root)
+        self.base_url = (project.path("templates") / TEMPLATE_FOLDER).as_uri() + "/"
+        self.figures = chart_urls(assessment)
+        self.missing_glyphs: set[str] = set()
+
+    def layout(self, plan: AppendixPlan, start: int, include_evidence: bool) -> Document:
+        """Lay out the HTML part with the appendix starting on page `start`."""
+        context = dossier_context(self.assessment, plan, start, include_evidence, self.figures)
+        html = _render_html(self.environment, context)
+        with glyph_watch() as missing:
+            document = HTML(string=html, base_url=self.base_url, url_fetcher=self.fetcher).render(stylesheets=self.stylesheets)
+        self.missing_glyphs |= missing
+        return document
+
+    def report_missing_glyphs(self) -> None:
+        """Warn about characters no installed font can draw (they would print as blanks or boxes)."""
+        if self.missing_glyphs:
+            chars = " ".join(sorted(self.missing_glyphs))
+            LOGGER.warning(TEXT["missing_glyphs"].format(count=len(self.missing_glyphs), chars=chars))
+
+
+def stable_layout(layout, numbered: bool = True, guess: int = 1) -> tuple[Document, int]:
+    """Lay out until the appendix's first page number (HTML pages + 1) is the one the layout printed.
+
+    Without appended evidence no appendix page number is printed, so one pass is enough.
+    """
+    start = guess
     for _ in range(MAX_LAYOUT_PASSES):
         document = layout(start)
-        if len(document.pages) + 1 == start:
-            return document, start
+        if not numbered or len(document.pages) + 1 == start:
+            return document, len(document.pages) + 1
         start = len(document.pages) + 1
+        document = None  # free this layout before making the next one
     raise LayoutUnstable()
 
 
-def _assemble(
-    html_part: Path, document: Document, plan: AppendixPlan, start: int, workdir: Path, max_dpi: int, target: Path
-) -> None:
-    """Append and stamp the evidence pages, resolve page links and bookmarks, save to `target`."""
-    chunks, unreadable = write_chunks(plan, workdir, max_dpi) if plan.embedded else ([], set())
+def read_layout_guess(path: Path) -> int:
+    """First page of the appendix in the previous build (1 when unknown)."""
+    try:
+        return int(json.loads(path.read_text(encoding="utf-8"))["html_pages"]) + 1
+    except (OSError, ValueError, KeyError, TypeError):
+        return 1
+
+
+def _assemble(html_part: Path, document: Document, plan: AppendixPlan, chunks: Chunks, start: int, target: Path) -> None:
+    """The skeleton (HTML part, stamped placeholder pages, links, bookmarks), then the evidence drawn under it."""
+    skeleton = html_part.with_name("skeleton.pdf")
     with pikepdf.open(html_part) as pdf:
-        sources = [pikepdf.open(chunk) for chunk in chunks]
-        try:
-            for source in sources:
-                pdf.pages.extend(source.pages)
-            if plan.embedded:
-                stamp_appendix(pdf, start - 1, plan, unreadable, indicator_pages(document))
-            resolve_page_links(pdf, start - 1)
-            with pdf.open_outline() as outline:
-                parent = next((item for item in outline.root if item.title == TEXT["evidence_heading"]), None)
-                if parent is not None:
-                    add_outline(parent, plan, start)
-            pdf.save(target, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
-        finally:
-            for source in sources:
-                source.close()
+        add_placeholder_pages(pdf, chunks)
+        if plan.embedded:
+            stamp_appendix(pdf, start - 1, plan, chunks.unreadable, indicator_pages(document))
+        resolve_page_links(pdf, start - 1)
+        with pdf.open_outline() as outline:
+            parent = next((item for item in outline.root if item.title == TEXT["evidence_heading"]), None)
+            if parent is not None:
+                add_outline(parent, plan, start)
+        pdf.save(skeleton if chunks.paths else target, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    if chunks.paths:
+        underlay_chunks(skeleton, chunks, start, target)
 
 
 def indicator_pages(document: Document) -> dict[str, int]:
@@ -183,7 +229,7 @@ def template_environment(project: Project) -> Environment:
     return environment
 
 
-def _template_css(environment: Environment, project: Project) -> CSS:
+def _template_css(project: Project) -> CSS:
     """The dossier stylesheet (read here, so it never goes through the fetcher)."""
     folder = project.path("templates") / TEMPLATE_FOLDER
     path = folder / CSS_TEMPLATE
@@ -215,7 +261,8 @@ def font_css(families: tuple[str, ...]) -> str:
     )
     return (
         f"html {{ font-family: {stack('serif')}; }}\n"
-        f"h1, h2, h3, h4, th, .sans, .cover, .badge {{ font-family: {stack('sans')}; }}\n"
+        f"h1, h2, h3, h4, th, .cover, .badge, .toc-1, .light-note, .outcome-not-met, .overdue-mark, td.overdue"
+        f" {{ font-family: {stack('sans')}; }}\n"
         f"@page {{ {margin_boxes} }}\n"
     )
 
