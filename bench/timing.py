@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib
-import os
+import json
 import statistics
 import subprocess
 import sys
@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+PEAK_HELPER = Path(__file__).with_name("peak.py")
 STATUS_TEXT = {"ok": "", "unavailable": "未就绪", "failed": "失败"}
 
 
@@ -153,20 +154,19 @@ def assess_command() -> str:
 
 
 def run_cli(project: Path | None, command: str, *args: str) -> CliRun:
-    """Run `assess COMMAND --project DIR ARGS` as a user would; peak RSS from wait4's rusage (ru_maxrss).
+    """Run `assess COMMAND --project DIR ARGS` as a user would, through bench/peak.py for wall time and peak RSS.
 
-    ru_maxrss is the high-water mark of the child or of the largest of its reaped descendants,
-    like `/usr/bin/time -v`; it is not a sum over worker processes.
+    Peak RSS is wait4's ru_maxrss: the high-water mark of the process or of the largest of its
+    reaped descendants, like `/usr/bin/time -v`; it is not a sum over worker processes.
     """
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        start = time.perf_counter()
-        where = ["--project", str(project)] if project is not None else []
-        process = subprocess.Popen([assess_command(), command, *where, *args], stdout=out, stderr=err)
-        _, status, usage = os.wait4(process.pid, 0)
-        elapsed = time.perf_counter() - start
-        process.returncode = os.waitstatus_to_exitcode(status)
+    where = ["--project", str(project)] if project is not None else []
+    with tempfile.TemporaryDirectory() as folder, tempfile.TemporaryFile() as err:
+        report = Path(folder) / "peak.json"
+        helper = [sys.executable, str(PEAK_HELPER), str(report)]
+        process = subprocess.run([*helper, assess_command(), command, *where, *args], stdout=subprocess.DEVNULL, stderr=err)
         if process.returncode != 0:
             err.seek(0)
             tail = err.read().decode("utf-8", "replace")[-400:]
             raise CliFailed(f"assess {command} {' '.join(args)} 退出码 {process.returncode}：{tail}")
-    return CliRun(seconds=elapsed, peak_rss=usage.ru_maxrss * 1024)
+        measured = json.loads(report.read_text(encoding="utf-8"))
+    return CliRun(seconds=measured["seconds"], peak_rss=measured["peak_rss"])

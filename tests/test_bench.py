@@ -113,6 +113,12 @@ def test_run_cli_reports_time_and_peak_memory(repo_root):
         run_cli(repo_root, "no-such-command")
 
 
+def test_peak_memory_is_the_commands_not_the_harnesss():
+    ballast = bytearray(400 << 20)  # a harness grown large by in-process renders
+    ballast[:: 4096] = b"x" * len(ballast[:: 4096])
+    assert run_cli(None, "--version").peak_rss < 300 << 20
+
+
 def test_results_file_records_every_measurement(tmp_path):
     result = CliRunner().invoke(main, ["--scale", "0.003", "--runs", "1", "--only", "startup,index", "--dir", str(tmp_path)])
     assert result.exit_code == 0, result.output
