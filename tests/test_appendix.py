@@ -6,6 +6,7 @@ import hashlib
 import io
 import os
 import stat
+import sys
 from pathlib import Path
 
 import pdfplumber
@@ -268,37 +269,71 @@ def test_plan_appends_usable_files_and_explains_the_rest(tmp_path: Path, sample_
     assert "video" in by_path["a/录像.mp4"].note
 
 
-def test_office_files_go_through_soffice_when_it_is_installed(tmp_path: Path, sample_assessment, monkeypatch) -> None:
-    """A stand-in `soffice` on PATH checks our side of the contract: the command line and the output PDF."""
+def _fake_soffice(tmp_path: Path, monkeypatch) -> Path:
+    """A stand-in `soffice` on PATH that checks our command line, writes a 3-page PDF per input and logs each run."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     fake = bin_dir / "soffice"
+    log = tmp_path / "soffice-runs.txt"
     fake.write_text(
-        f"#!{os.sys.executable}\n"
+        f"#!{sys.executable}\n"
         "import sys, pathlib, pikepdf\n"
         "args = sys.argv[1:]\n"
         "assert '--headless' in args and args[args.index('--convert-to') + 1] == 'pdf'\n"
-        "out = pathlib.Path(args[args.index('--outdir') + 1]); source = pathlib.Path(args[-1])\n"
-        "pdf = pikepdf.new(); [pdf.add_blank_page() for _ in range(3)]; pdf.save(out / (source.stem + '.pdf'))\n",
+        "assert args[0].startswith('-env:UserInstallation=file://')\n"
+        "out = pathlib.Path(args[args.index('--outdir') + 1])\n"
+        "sources = [pathlib.Path(a) for a in args[args.index('--outdir') + 2:]]\n"
+        f"open({str(log)!r}, 'a').write(' '.join(s.name for s in sources) + '\\n')\n"
+        "for source in sources:\n"
+        "    if 'broken' in source.name: continue\n"
+        "    pdf = pikepdf.new(); [pdf.add_blank_page() for _ in range(3)]; pdf.save(out / (source.stem + '.pdf'))\n",
         encoding="utf-8",
     )
     fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    return log
+
+
+def _with_evidence(sample_assessment, files: list[EvidenceFile]):
+    first = sample_assessment.indicators[0]
+    return sample_assessment.model_copy(update={"indicators": [first.model_copy(update={"evidence": files})]})
+
+
+def test_office_files_go_through_soffice_when_it_is_installed(tmp_path: Path, sample_assessment, monkeypatch) -> None:
+    """A stand-in `soffice` checks our side of the contract: one run, the command line, the output PDFs."""
+    log = _fake_soffice(tmp_path, monkeypatch)
+    root = tmp_path / "evidence"
+    files = [
+        evidence_file(root, make_docx(root / "a/纪要.docx"), "docx", pages=None),
+        evidence_file(root, make_docx(root / "b/纪要.docx"), "docx", pages=None),
+        evidence_file(root, make_docx(root / "c/broken.docx"), "docx", pages=None),
+    ]
+    files[1] = files[1].model_copy(update={"sha256": "b" * 64})
+    files[2] = files[2].model_copy(update={"sha256": "c" * 64})
+    plan = plan_appendix(_with_evidence(sample_assessment, files), root, tmp_path / "cache")
+    assert [p.pages for p in plan.embedded] == [3, 3]
+    assert all(not p.source.is_relative_to(root) for p in plan.embedded)
+    assert "转换失败" in plan.placements[2].note
+    assert len(log.read_text().splitlines()) == 2  # two files named 纪要.docx cannot share a run
+
+
+def test_office_conversions_are_reused_while_the_content_is_unchanged(tmp_path: Path, sample_assessment, monkeypatch) -> None:
+    log = _fake_soffice(tmp_path, monkeypatch)
     root = tmp_path / "evidence"
     word = evidence_file(root, make_docx(root / "纪要.docx"), "docx", pages=None)
-    first = sample_assessment.indicators[0]
-    assessment = sample_assessment.model_copy(update={"indicators": [first.model_copy(update={"evidence": [word]})]})
-    plan = plan_appendix(assessment, root, tmp_path / "work")
-    [converted] = plan.embedded
-    assert converted.pages == 3 and converted.source.suffix == ".pdf"
-    assert not converted.source.is_relative_to(root)
+    assessment = _with_evidence(sample_assessment, [word])
+    for _ in range(2):
+        [converted] = plan_appendix(assessment, root, tmp_path / "cache").embedded
+    assert converted.pages == 3 and len(log.read_text().splitlines()) == 1
+    plan_appendix(_with_evidence(sample_assessment, []), root, tmp_path / "cache")
+    assert not converted.source.exists()  # the file left the evidence: its conversion is dropped
 
 
 @pytest.mark.skipif(appendix.office_converter() is None, reason="LibreOffice (soffice) is not installed")
 def test_libreoffice_converts_a_real_word_file(tmp_path: Path) -> None:
     source = make_docx(tmp_path / "evidence" / "纪要.docx")
-    converted = appendix.convert_office(source, tmp_path / "work" / "out")
-    with pdfplumber.open(converted) as pdf:
+    converted = appendix.convert_office([source], tmp_path / "out", tmp_path / "profile")
+    with pdfplumber.open(converted[source]) as pdf:
         assert "会议纪要" in pdf.pages[0].extract_text()
 
 

@@ -54,7 +54,8 @@ DOWNSCALE_SLACK = 1.5
 (phone photos, 300/600 dpi scans) are downscaled to max_dpi. Re-encoding a JPEG only a little over
 the limit would cost quality and time for a small saving."""
 JPEG_QUALITY = 80
-OFFICE_TIMEOUT = 180
+OFFICE_TIMEOUT = 60
+OFFICE_TIMEOUT_PER_FILE = 30
 
 LOGGER = logging.getLogger(__name__)
 
@@ -66,6 +67,7 @@ TEXT = {
     "missing": "文件不存在（可能已被移动或删除），请重新运行 assess index",
     "no_soffice": "未安装 LibreOffice，Word/Excel 文件未能转换；请另存为 PDF 放入同一文件夹，或安装 LibreOffice 后重新生成",
     "office_failed": "LibreOffice 转换失败，请另存为 PDF 放入同一文件夹",
+    "office_timeout": "LibreOffice 转换 {count} 个 Word/Excel 文件超时，未转换的文件不附原件",
     "kind": "此类文件（{kind}）无法嵌入 PDF，请转换为 PDF 或图片后放入",
     "heic": "HEIC 格式照片无法嵌入，请转换为 JPEG 后放入",
     "unreadable": "此文件无法读取（可能已损坏、加密或在生成期间被修改），未能嵌入；请检查后重新生成",
@@ -77,10 +79,6 @@ TEXT = {
     "outline_range": "{name}（第 {first}–{last} 页）",
 }
 """Chinese wording of the appendix, in one place."""
-
-
-class OfficeConversionFailed(Exception):
-    """LibreOffice ran but produced no PDF (or timed out)."""
 
 
 # --- plan: which file goes where ---------------------------------------------------------
@@ -141,14 +139,18 @@ class AppendixPlan:
         return {(p.indicator_id, p.file.path): p for p in self.placements}
 
 
-def plan_appendix(assessment: Assessment, evidence_root: Path, workdir: Path) -> AppendixPlan:
-    """Decide for every evidence file whether its pages are appended, repeated content or omitted."""
+def plan_appendix(assessment: Assessment, evidence_root: Path, office_cache: Path) -> AppendixPlan:
+    """Decide for every evidence file whether its pages are appended, repeated content or omitted.
+
+    Word/Excel files are converted to PDF first (see convert_office_files), so their pages can be counted.
+    """
+    converted = convert_office_files(_office_sources(assessment, evidence_root), office_cache)
     placements: list[Placement] = []
     first_by_content: dict[str, Placement] = {}
     offset = 0
     for result in assessment.indicators:
         for file in result.evidence:
-            placement = _place(result, file, evidence_root, workdir, first_by_content, offset)
+            placement = _place(result, file, evidence_root, converted, first_by_content, offset)
             if placement.embedded:
                 first_by_content.setdefault(file.sha256, placement)
                 offset += placement.pages
@@ -160,7 +162,7 @@ def _place(
     result: IndicatorResult,
     file: EvidenceFile,
     evidence_root: Path,
-    workdir: Path,
+    converted: dict[str, Path],
     first_by_content: dict[str, Placement],
     offset: int,
 ) -> Placement:
@@ -179,19 +181,18 @@ def _place(
     if file.kind in IMAGE_KINDS:
         return _replace(base, source=path, kind="image", pages=file.pages or 1)
     if file.kind in OFFICE_KINDS:
-        return _place_office(base, path, workdir)
+        return _place_office(base, converted.get(file.sha256))
     note = TEXT["heic"] if file.kind == "heic" else TEXT["kind"].format(kind=file.kind)
     return _replace(base, note=note)
 
 
-def _place_office(base: Placement, path: Path, workdir: Path) -> Placement:
-    """Convert a Word/Excel file with LibreOffice when it is installed; otherwise say how to proceed."""
-    if office_converter() is None:
-        return _replace(base, note=TEXT["no_soffice"])
+def _place_office(base: Placement, converted: Path | None) -> Placement:
+    """A Word/Excel file through its converted PDF, or why it could not be converted."""
+    if converted is None:
+        return _replace(base, note=TEXT["no_soffice"] if office_converter() is None else TEXT["office_failed"])
     try:
-        converted = convert_office(path, workdir / "office" / base.file.sha256[:16])
         return _replace(base, source=converted, kind="pdf", pages=count_pdf_pages(converted))
-    except (OfficeConversionFailed, pikepdf.PdfError, OSError):
+    except pikepdf.PdfError:
         return _replace(base, note=TEXT["office_failed"])
 
 
@@ -211,28 +212,73 @@ def office_converter() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
-def convert_office(path: Path, outdir: Path) -> Path:
-    """Convert one office file to PDF in `outdir` with headless LibreOffice (own profile, time-limited)."""
+def _office_sources(assessment: Assessment, evidence_root: Path) -> dict[str, Path]:
+    """Content hash → file, for the usable Word/Excel files on disk (one file per content)."""
+    sources: dict[str, Path] = {}
+    for result in assessment.indicators:
+        for file in result.evidence:
+            path = evidence_root / file.path
+            if file.kind in OFFICE_KINDS and file.usable and path.is_file():
+                sources.setdefault(file.sha256, path)
+    return sources
+
+
+def convert_office_files(sources: dict[str, Path], cache: Path) -> dict[str, Path]:
+    """Content hash → PDF, for each file LibreOffice converts; a content is converted once, ever.
+
+    The cache (output/.cache/office-pdf) keeps one PDF per content hash, and a marker for content
+    LibreOffice could not convert; entries for files no longer in the evidence are removed.
+    Files are converted in as few LibreOffice runs as their names allow (its output is named after
+    the input's stem).
+    """
+    done, failed = cache / "pdf", cache / "failed"
+    for stale in [*done.glob("*.pdf"), *failed.glob("*")]:
+        if stale.name.removesuffix(".pdf") not in sources:
+            stale.unlink()
+    if not sources or office_converter() is None:
+        return {}
+    for folder in (done, failed):
+        folder.mkdir(parents=True, exist_ok=True)
+    todo = {sha: path for sha, path in sources.items() if not (done / f"{sha}.pdf").is_file() and not (failed / sha).exists()}
+    for batch in _unique_stem_batches(todo):
+        converted = convert_office(list(batch.values()), cache / "incoming", cache / "profile")
+        for sha, path in batch.items():
+            if path in converted:
+                converted[path].replace(done / f"{sha}.pdf")
+            else:
+                (failed / sha).touch()
+    return {sha: done / f"{sha}.pdf" for sha in sources if (done / f"{sha}.pdf").is_file()}
+
+
+def _unique_stem_batches(files: dict[str, Path]) -> list[dict[str, Path]]:
+    """Split files so that no two in a batch share a stem (LibreOffice would write both to stem.pdf)."""
+    batches: list[dict[str, Path]] = []
+    for sha, path in files.items():
+        batch = next((b for b in batches if path.stem not in {p.stem for p in b.values()}), None)
+        if batch is None:
+            batches.append(batch := {})
+        batch[sha] = path
+    return batches
+
+
+def convert_office(paths: list[Path], outdir: Path, profile: Path) -> dict[Path, Path]:
+    """Convert office files to PDF in `outdir` with one headless LibreOffice run; input → PDF for those it wrote."""
     outdir.mkdir(parents=True, exist_ok=True)
-    profile = (outdir.parent / "profile").resolve().as_uri()
     command = [
         office_converter() or "soffice",
-        f"-env:UserInstallation={profile}",
+        f"-env:UserInstallation={profile.resolve().as_uri()}",
         "--headless",
         "--convert-to",
         "pdf",
         "--outdir",
         str(outdir),
-        str(path),
+        *map(str, paths),
     ]
     try:
-        subprocess.run(command, capture_output=True, timeout=OFFICE_TIMEOUT, check=False)
-    except subprocess.TimeoutExpired as exc:
-        raise OfficeConversionFailed(str(path)) from exc
-    converted = outdir / f"{path.stem}.pdf"
-    if not converted.is_file():
-        raise OfficeConversionFailed(str(path))
-    return converted
+        subprocess.run(command, capture_output=True, timeout=OFFICE_TIMEOUT + OFFICE_TIMEOUT_PER_FILE * len(paths), check=False)
+    except subprocess.TimeoutExpired:
+        LOGGER.warning(TEXT["office_timeout"].format(count=len(paths)))
+    return {path: outdir / f"{path.stem}.pdf" for path in paths if (outdir / f"{path.stem}.pdf").is_file()}
 
 
 # --- pages: frame sources on A4, in chunks -----------------------------------------------

@@ -54,6 +54,8 @@ CSS_TEMPLATE = "dossier.css"
 PAGE_LINK = "x-assess-page:"
 """Scheme of links to appendix pages: WeasyPrint writes them as URIs, assembly makes them GoTo links."""
 MAX_LAYOUT_PASSES = 4
+OFFICE_CACHE = Path(".cache") / "office-pdf"
+"""Inside output/: Word/Excel evidence converted to PDF by LibreOffice, one file per content hash."""
 LAYOUT_GUESS = Path(".cache") / "dossier-layout.json"
 """Inside output/: the HTML part's page count last time, the first guess for the appendix's first
 page. A right guess saves a whole layout pass; a wrong one costs nothing but that pass (every
@@ -105,7 +107,8 @@ def render_pdf(
     guess_file = project.path("output") / LAYOUT_GUESS
     with atomic_path(target) as temp, tempfile.TemporaryDirectory(prefix=".assess-pdf-", dir=target.parent) as work:
         workdir = Path(work)
-        plan = plan_appendix(assessment, project.path("evidence"), workdir) if include_evidence else AppendixPlan()
+        office_cache = project.path("output") / OFFICE_CACHE
+        plan = plan_appendix(assessment, project.path("evidence"), office_cache) if include_evidence else AppendixPlan()
         with appendix_writer(plan, workdir, max_dpi) as appendix_chunks:
             document, start = stable_layout(
                 lambda start: html.layout(plan, start, include_evidence),
