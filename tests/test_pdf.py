@@ -22,6 +22,10 @@ from assess.render.fonts import FontMissing
 from assess.render.pdf import DossierTemplateProblem, LayoutUnstable, read_layout_guess, render_pdf, stable_layout
 
 
+HOSTILE = "<img src=x onerror=alert(1)>&amp;会议.pdf"
+"""A file name that is also HTML: it must show as typed, never as markup."""
+
+
 @dataclass
 class Dossier:
     """A rendered dossier with everything the tests compare it against."""
@@ -61,6 +65,7 @@ def _evidence(root: Path) -> dict[int, list]:
         2: [
             evidence_file(root, make_pdf(root / "（一）3/联席会议纪要.pdf", 3, "MEETING"), "pdf", pages=3),
             evidence_file(root, _copy(root / "（一）1/区国民经济和社会发展规划.pdf", root / "（一）3/规划（复印件）.pdf"), "pdf", pages=2),
+            evidence_file(root, make_pdf(root / f"（一）3/{HOSTILE}", 1, "HOSTILE"), "pdf"),
         ],
     }
 
@@ -168,6 +173,14 @@ def test_each_indicator_shows_requirement_departments_verdict_and_narrative(doss
     assert first.narrative in text
 
 
+def test_file_names_that_look_like_html_are_shown_as_typed(dossier: Dossier) -> None:
+    html_part = "".join(dossier.pages[: _html_pages(dossier)])
+    assert "<img src=x onerror=alert(1)>&amp;" in html_part  # the table cell wraps the name before 会议.pdf
+    assert "&lt;" not in html_part and "&amp;amp;" not in html_part
+    assert any(HOSTILE in title for title in _outline_titles(dossier))
+    assert f"（一）3 研究部署中医药工作与联席会议｜{HOSTILE}" in dossier.pages[-1] and "HOSTILE-PAGE-1" in dossier.pages[-1]
+
+
 def test_the_gap_list_is_grouped_by_department_and_marks_overdue_items(dossier: Dossier) -> None:
     text = "".join(dossier.pages[n] for n in _chapter_pages(dossier, "三、整改清单")).replace("\n", "")
     assert "回民区卫生健康委员会" in text
@@ -193,13 +206,17 @@ def test_footer_page_numbers_run_through_the_whole_dossier(dossier: Dossier) -> 
 # --- navigation -------------------------------------------------------------------------
 
 
-def test_outline_has_every_category_indicator_and_evidence_file(dossier: Dossier) -> None:
-    reader = pypdf.PdfReader(dossier.path)
+def _outline_titles(dossier: Dossier) -> list[str]:
+    """Every bookmark title, depth first."""
 
     def titles(items) -> list[str]:
         return [t for item in items for t in (titles(item) if isinstance(item, list) else [item.title])]
 
-    outline = titles(reader.outline)
+    return titles(pypdf.PdfReader(dossier.path).outline)
+
+
+def test_outline_has_every_category_indicator_and_evidence_file(dossier: Dossier) -> None:
+    outline = _outline_titles(dossier)
     for result in dossier.assessment.indicators:
         assert any(title.startswith(result.indicator.label) and result.indicator.title in title for title in outline)
     for category in dossier.assessment.categories:
@@ -222,7 +239,7 @@ def test_evidence_bookmarks_open_the_right_pages(dossier: Dossier) -> None:
             assert reader.get_destination_page_number(item) + 1 == int(found.group(1))
             assert item.title.split("（第")[0] in dossier.pages[int(found.group(1)) - 1]
             checked += 1
-    assert checked == 4  # the copy filed under （一）3 points to the plan's pages instead of repeating them
+    assert checked == 5  # the copy filed under （一）3 points to the plan's pages instead of repeating them
 
 
 def test_table_of_contents_numbers_point_to_the_right_pages(dossier: Dossier) -> None:
@@ -280,7 +297,7 @@ def test_appendix_headers_link_back_to_their_indicator(dossier: Dossier) -> None
 
 def test_embedded_page_count_equals_the_index_total_of_usable_files(dossier: Dossier) -> None:
     stamped = [text for text in dossier.pages if re.search(r"第\d+页/共\d+页", text)]
-    assert len(stamped) == dossier.appendix_pages == 2 + 1 + 1 + 3
+    assert len(stamped) == dossier.appendix_pages == 2 + 1 + 1 + 3 + 1
 
 
 def test_repeated_unusable_and_office_files_are_listed_with_a_note(dossier: Dossier) -> None:
