@@ -27,23 +27,32 @@ from .evidence_cache import AnalysisCache
 from .evidence_dates import FoundDate, Precision, date_from_name
 from .evidence_folders import FolderMatcher, department_of, folder_name
 from .project import Project
-from .sniff import VIEWABLE_KINDS, Analysis, analyse
+from .sniff import KIND_EXTENSIONS, VIEWABLE_KINDS, Analysis, analyse
 from .standard import Indicator
 from .yamlio import os_error_text
 
-FlagCode = Literal["empty", "corrupt", "encrypted", "unsupported", "out_of_period", "duplicate", "misplaced"]
+FlagCode = Literal[
+    "empty", "corrupt", "encrypted", "unreadable", "bad_name", "unsupported", "wrong_extension", "out_of_period",
+    "duplicate", "misplaced",
+]
 DateSource = Literal["filename", "pdf", "exif"]
 
 FLAG_LABELS: dict[str, str] = {
     "empty": "空文件",
     "corrupt": "已损坏",
     "encrypted": "已加密",
+    "unreadable": "无法读取",
+    "bad_name": "文件名乱码",
     "unsupported": "类型不支持",
+    "wrong_extension": "扩展名不符",
     "out_of_period": "不在创建期间",
     "duplicate": "重复",
     "misplaced": "位置不对",
 }
 """Short Chinese name of each flag code, for tables in the terminal and in the documents."""
+
+BLOCKING_FLAGS = frozenset({"empty", "corrupt", "encrypted", "unreadable", "bad_name", "unsupported", "misplaced"})
+"""Flags that stop a file from counting as proof: a reviewer could not open it, or it is not filed."""
 
 
 class Flag(BaseModel):
@@ -96,9 +105,8 @@ class EvidenceFile(BaseModel):
 
     @property
     def usable(self) -> bool:
-        """Counts as proof: not empty, corrupt, encrypted, unsupported or misplaced."""
-        blocking = {"empty", "corrupt", "encrypted", "unsupported", "misplaced"}
-        return not any(flag.code in blocking for flag in self.flags)
+        """Counts as proof: no flag in BLOCKING_FLAGS (a wrong date, a copy or a wrong extension only warn)."""
+        return not any(flag.code in BLOCKING_FLAGS for flag in self.flags)
 
 
 class IndexStats(BaseModel):
@@ -116,7 +124,7 @@ class EvidenceIndex(BaseModel):
     files: list[EvidenceFile] = Field(default_factory=list)
     ignored: list[str] = Field(
         default_factory=list,
-        description="未编入索引的路径：系统文件（Thumbs.db、.DS_Store、~$ 锁文件等）、符号链接、无法打开的文件夹（以 / 结尾）",
+        description="未编入索引的路径：系统文件（Thumbs.db、.DS_Store、~$ 锁文件等）、符号链接、特殊文件（命名管道等）、无法打开的文件夹（以 / 结尾）",
     )
     folders: dict[str, str] = Field(default_factory=dict, description="指标 id → 其佐证文件夹（相对 evidence/）")
     stats: IndexStats = Field(default_factory=IndexStats, exclude=True, description="本次运行的工作量（不写入 JSON）")
@@ -149,6 +157,12 @@ MESSAGES = {
     "archive": "压缩包（{kind}）：评审专家无法直接查看其中内容。请解压后把文件放入对应指标文件夹",
     "shortcut": "这是快捷方式，不是文件本身。请把原文件复制到此处",
     "exe": "程序文件不能作为佐证材料，请删除",
+    "wrong_extension": "文件内容是 {kind}，扩展名却是“{extension}”，双击打开时可能出错。请把扩展名改为“.{expected}”",
+    "no_extension": "文件内容是 {kind}，但文件名没有扩展名，双击无法打开。请在文件名末尾加上“.{expected}”",
+    "bad_name": (
+        "文件名或所在文件夹名不是 UTF-8 编码（常见于在 Windows 上打包、在其他系统上解压的压缩包），"
+        "报告和表格无法引用该文件。请改名为“{reading}”，或用支持 GBK 编码的解压工具重新解压"
+    ),
     "audio": "音频文件：评审专家不便查看。请附会议纪要或文字记录",
     "ole": "旧版 Office 文件，但扩展名“{extension}”无法判断是文档还是表格。请用正确的扩展名（.doc、.xls 等）另存",
     "unknown": "无法识别的文件类型（扩展名“{extension}”）。请转换为 PDF 或图片",
@@ -278,6 +292,13 @@ class Entry:
     size: int
     mtime: float
     mtime_ns: int
+    misencoded: bool = False
+    """Its name or a folder above it is not valid UTF-8 (GBK names from a Windows zip)."""
+
+    @property
+    def key(self) -> tuple[int, int]:
+        """(size, mtime_ns) as the walk saw them."""
+        return self.size, self.mtime_ns
 
 
 def _is_junk(name: str, folder: bool = False) -> bool:
@@ -291,22 +312,32 @@ def _is_junk(name: str, folder: bool = False) -> bool:
 
 
 def _display(name: str) -> str:
-    """A name as text even when it is not valid UTF-8 (e.g. unpacked from a GBK zip)."""
-    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    """A name as text even when it is not valid UTF-8: undecodable bytes shown as \\xNN, so names stay distinct."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _gbk_reading(name: str) -> str:
+    """What a misencoded name most likely says: Windows zips store names in GBK (GB18030 is its superset)."""
+    raw = name.encode("utf-8", "surrogateescape")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("gb18030", "replace")
 
 
 def walk(root: Path) -> tuple[list[Entry], list[str], list[str]]:
     """Files (sorted by path), ignored entries and top-level folders under root.
 
-    Symlinks are not followed and, like junk and folders that cannot be opened, land in `ignored`
-    (folders with a trailing /); a file that vanishes mid-walk is simply not there.
+    Symlinks are not followed and, like junk, special files (named pipes, sockets, devices: reading
+    one could block for ever) and folders that cannot be opened, land in `ignored` (folders with a
+    trailing /); a file that vanishes mid-walk is simply not there.
     """
     files: list[Entry] = []
     ignored: list[str] = []
     top_folders: list[str] = []
-    pending: list[tuple[Path, tuple[str, ...]]] = [(root, ())]
+    pending: list[tuple[Path, tuple[str, ...], bool]] = [(root, (), False)]
     while pending:
-        folder, parts = pending.pop()
+        folder, parts, misencoded = pending.pop()
         try:
             with os.scandir(folder) as found:
                 entries = list(found)
@@ -315,19 +346,24 @@ def walk(root: Path) -> tuple[list[Entry], list[str], list[str]]:
             continue
         for entry in entries:
             name = _display(entry.name)
+            bad_name = misencoded or name != entry.name
             relative = "/".join((*parts, name))
             if entry.is_symlink() or _is_junk(entry.name, folder=entry.is_dir()):
                 ignored.append(relative + ("/" if entry.is_dir(follow_symlinks=False) else ""))
             elif entry.is_dir():
-                pending.append((Path(entry.path), (*parts, name)))
+                pending.append((Path(entry.path), (*parts, name), bad_name))
                 if not parts:
                     top_folders.append(name)
+            elif not entry.is_file(follow_symlinks=False):
+                ignored.append(relative)
             elif not (len(parts) == 1 and entry.name == GUIDE_FILE):
                 try:
                     info = entry.stat(follow_symlinks=False)
                 except OSError:
                     continue
-                files.append(Entry(relative, (*parts, name), Path(entry.path), info.st_size, info.st_mtime, info.st_mtime_ns))
+                files.append(
+                    Entry(relative, (*parts, name), Path(entry.path), info.st_size, info.st_mtime, info.st_mtime_ns, bad_name)
+                )
     files.sort(key=lambda e: e.path)
     return files, sorted(ignored), sorted(top_folders)
 
@@ -350,14 +386,15 @@ def build_index(project: Project, *, rehash: bool = False, progress: bool = Fals
             if entry.size == 0:
                 continue  # nothing to read: flagged as empty
             hit = cached.get(entry.path)
-            if hit and hit[0] == (entry.size, entry.mtime_ns):
+            if hit and hit[0] == entry.key:
                 analyses[entry.path] = hit[1]
             else:
                 pending.append(entry)
         stats.reused = len(analyses)
         for done, (entry, analysis) in enumerate(_analyse_all(pending, progress), start=1):
             analyses[entry.path] = analysis
-            cache.store(entry.path, (entry.size, entry.mtime_ns), analysis)
+            if analysis.unreadable is None:  # a failed or unstable read is retried next time
+                cache.store(entry.path, entry.key, analysis)
             stats.analysed += 1
             stats.bytes_analysed += entry.size
             if done % COMMIT_EVERY == 0:
@@ -378,7 +415,7 @@ def _analyse_all(pending: list[Entry], progress: bool) -> Iterable[tuple[Entry, 
     try:
         with bar or nullcontext():
             task = bar.add_task(MESSAGES["progress"], total=total) if bar else None
-            futures = {pool.submit(analyse, entry.absolute): entry for entry in pending}
+            futures = {pool.submit(analyse, entry.absolute, entry.key): entry for entry in pending}
             for future in as_completed(futures):
                 entry = futures[future]
                 if bar:
@@ -403,6 +440,7 @@ def _describe(
 ) -> list[EvidenceFile]:
     """One EvidenceFile per entry: placement, content facts, date and every flag except duplicates."""
     placements: dict[tuple[str, ...], tuple[str | None, str | None, Flag | None]] = {}
+    root = project.path("evidence")
     files = []
     for entry in entries:
         folders = entry.parts[:-1]
@@ -412,6 +450,8 @@ def _describe(
         analysis = analyses.get(entry.path) or Analysis(sha256=_EMPTY_SHA256, kind="unknown")
         found, source = _evidence_date(entry, analysis)
         flags = _content_flags(entry, analysis)
+        if entry.misencoded:
+            flags.append(_bad_name(root, entry))
         if misplaced:
             flags.append(misplaced)
         if found and found.outside(*project.config.period):
@@ -471,13 +511,27 @@ def _content_flags(entry: Entry, analysis: Analysis) -> list[Flag]:
     """Flags about the bytes themselves: empty, damaged, locked or of a kind a reviewer cannot open."""
     if entry.size == 0:
         return [Flag(code="empty", message=MESSAGES["empty"])]
+    if analysis.unreadable:
+        return [Flag(code="unreadable", message=analysis.unreadable)]
     if analysis.problem:
         return [Flag(code="corrupt", message=MESSAGES["corrupt"].format(problem=analysis.problem))]
     if analysis.encrypted:
         return [Flag(code="encrypted", message=MESSAGES["encrypted"])]
     if analysis.kind not in VIEWABLE_KINDS:
         return [Flag(code="unsupported", message=_unsupported_message(entry, analysis.kind))]
+    extensions = KIND_EXTENSIONS.get(analysis.kind)
+    extension = Path(entry.path).suffix
+    if extensions and extension.lower().lstrip(".") not in extensions:
+        key = "wrong_extension" if extension else "no_extension"
+        message = MESSAGES[key].format(kind=analysis.kind.upper(), extension=extension, expected=extensions[0])
+        return [Flag(code="wrong_extension", message=message)]
     return []
+
+
+def _bad_name(root: Path, entry: Entry) -> Flag:
+    """A name the reports cannot refer to, with what it most likely says (read as GBK)."""
+    reading = "/".join(_gbk_reading(part) for part in entry.absolute.relative_to(root).parts)
+    return Flag(code="bad_name", message=MESSAGES["bad_name"].format(reading=reading))
 
 
 def _unsupported_message(entry: Entry, kind: str) -> str:

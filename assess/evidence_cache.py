@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from .sniff import Analysis
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """Bump when Analysis or the way it is computed changes: older caches are then discarded."""
 
 _SCHEMA = """

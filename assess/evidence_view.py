@@ -22,7 +22,7 @@ TEXT = {
     "flagged": "有问题的文件（{count} 个）：",
     "summary": "共 {files} 个文件、{pages} 页；{covered} 项指标有可用佐证，{missing} 项缺少：{labels}。",
     "all_covered": "共 {files} 个文件、{pages} 页；全部 {covered} 项指标均有可用佐证。",
-    "ignored": "已忽略 {count} 项（系统文件、符号链接、无法打开的文件夹）：",
+    "ignored": "已忽略 {count} 项（系统文件、符号链接、特殊文件、无法打开的文件夹）：",
     "more_ignored": "  ……另有 {count} 项",
     "work": "本次读取 {analysed} 个文件（{megabytes:.1f} MB），{reused} 个未变化，沿用上次结果。",
     "written": "已写入 {path}",

@@ -40,6 +40,28 @@ VIEWABLE_KINDS = IMAGE_KINDS | {
 }
 """Kinds a reviewer can open and read as they are; anything else is flagged as unsupported."""
 
+KIND_EXTENSIONS: dict[str, tuple[str, ...]] = {
+    "pdf": ("pdf",),
+    "ofd": ("ofd",),
+    "jpeg": ("jpg", "jpeg", "jpe", "jfif"),
+    "png": ("png",),
+    "tiff": ("tif", "tiff"),
+    "gif": ("gif",),
+    "bmp": ("bmp", "dib"),
+    "webp": ("webp",),
+    "heic": ("heic", "heif", "hif"),
+    "avif": ("avif",),
+    "docx": ("docx", "docm", "dotx", "doc", "wps"),
+    "xlsx": ("xlsx", "xlsm", "xltx", "xls", "et"),
+    "pptx": ("pptx", "pptm", "ppsx", "ppt", "dps"),
+    "rtf": ("rtf", "doc", "wps"),
+}
+"""Extensions under which a file of each kind opens with a double click (first: the one to suggest).
+
+Word, Excel and WPS open a .docx saved as .doc and the like, so those are not reported; kinds that
+come from the extension itself (doc, xls, odt…) or have many (text, video) are not checked.
+"""
+
 _OLE_EXTENSIONS = {"doc": "doc", "dot": "doc", "xls": "xls", "xlt": "xls", "ppt": "ppt", "wps": "wps", "et": "et", "dps": "dps"}
 _OOXML_EXTENSIONS = {"docx", "xlsx", "pptx"}
 _HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"}
@@ -83,8 +105,14 @@ PROBLEMS = {
     "image_broken": "图片文件头损坏，无法识别",
     "image_truncated": "图片不完整（文件末尾缺失，可能复制中断）",
     "image_huge": "图片声明的像素数大得异常（疑似损坏或恶意文件），未读取",
-    "unreadable": "无法读取：{reason}",
     "unexpected": "无法解析（{reason}）",
+}
+
+# Why a file could not be read this time (not the file's fault): such results are never cached.
+UNREADABLE = {
+    "os": "无法读取（{reason}）。请检查文件权限，或关闭正在使用它的程序后重新运行",
+    "changed": "文件在读取过程中被修改（可能正在复制或保存），本次结果不可靠。请等复制或保存完成后重新运行",
+    "vanished": "文件在索引过程中被删除或移走。如仍需要，请放回原处后重新运行",
 }
 
 # One lock around Pillow's header parsing: warnings.catch_warnings is not thread-safe.
@@ -100,14 +128,20 @@ class Analysis(BaseModel):
     width: int | None = Field(default=None, description="图片宽度（像素）")
     height: int | None = Field(default=None, description="图片高度（像素）")
     encrypted: bool = Field(default=False, description="需要密码才能打开")
-    problem: str | None = Field(default=None, description="损坏或无法读取的原因（中文）")
+    problem: str | None = Field(default=None, description="损坏的原因（中文）")
+    unreadable: str | None = Field(
+        default=None, description="本次无法读取的原因（权限、读取中被修改或删除）；这样的结果不写入缓存，下次重新读取"
+    )
     embedded_date: date | None = Field(default=None, description="PDF 创建日期或照片拍摄日期")
     embedded_date_source: Literal["pdf", "exif"] | None = None
 
 
 def open_readonly(path: Path) -> BinaryIO:
-    """Open for reading without updating the access time where the system allows it (O_NOATIME)."""
-    flags = os.O_RDONLY | getattr(os, "O_BINARY", 0)
+    """Open for reading without updating the access time (O_NOATIME) and never through a symlink.
+
+    O_NOFOLLOW: a file swapped for a symlink after the walk (to /etc/passwd, say) is refused.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0)
     noatime = getattr(os, "O_NOATIME", 0)
     try:
         fd = os.open(path, flags | noatime)
@@ -118,15 +152,37 @@ def open_readonly(path: Path) -> BinaryIO:
     return os.fdopen(fd, "rb")
 
 
-def analyse(path: Path) -> Analysis:
-    """Hash and inspect one file; any failure becomes a `problem`, never an exception."""
+def analyse(path: Path, expected: tuple[int, int] | None = None) -> Analysis:
+    """Hash and inspect one file; any failure becomes `problem` or `unreadable`, never an exception.
+
+    `expected` is the (size, mtime_ns) the walk saw: if the file differs from it when opened, or
+    changes or disappears while being read, the result describes no stable content and says so.
+    """
     try:
         with open_readonly(path) as handle:
+            before = _stamp(os.fstat(handle.fileno()))
             digest = sha256_of(handle)
             handle.seek(0)
-            return inspect(handle, path.suffix.lower().lstrip("."), digest)
+            facts = inspect(handle, path.suffix.lower().lstrip("."), digest)
+            after = _stamp(os.fstat(handle.fileno()))
+        still_there = _stamp(os.stat(path, follow_symlinks=False))
+    except FileNotFoundError:
+        return _unreadable(UNREADABLE["vanished"])
     except OSError as exc:
-        return Analysis(sha256="", kind="unknown", problem=PROBLEMS["unreadable"].format(reason=os_error_text(exc)))
+        return _unreadable(UNREADABLE["os"].format(reason=os_error_text(exc)))
+    if (expected is not None and before != expected) or after != before or still_there != before:
+        return _unreadable(UNREADABLE["changed"])
+    return facts
+
+
+def _stamp(info: os.stat_result) -> tuple[int, int]:
+    """(size, mtime_ns): what the cache and the walk compare to tell whether a file changed."""
+    return info.st_size, info.st_mtime_ns
+
+
+def _unreadable(reason: str) -> Analysis:
+    """The result for a file whose content could not be read as one stable whole."""
+    return Analysis(sha256="", kind="unknown", unreadable=reason)
 
 
 def sha256_of(handle: BinaryIO) -> str:
@@ -158,7 +214,7 @@ def inspect(handle: BinaryIO, extension: str, digest: str) -> Analysis:
     except (zipfile.BadZipFile, struct.error):
         facts["problem"] = PROBLEMS["zip_broken"]
     except OSError as exc:
-        facts["problem"] = PROBLEMS["unreadable"].format(reason=os_error_text(exc))
+        return _unreadable(UNREADABLE["os"].format(reason=os_error_text(exc)))
     except Exception as exc:  # a parser choking on a hostile or odd file must not stop the index
         facts["problem"] = PROBLEMS["unexpected"].format(reason=type(exc).__name__)
     return Analysis(**facts)
@@ -277,7 +333,7 @@ def _image_facts(handle: BinaryIO, kind: str) -> dict:
                 taken = _exif_date(image) if kind in EXIF_KINDS else None
         except Image.DecompressionBombError:
             return {"problem": PROBLEMS["image_huge"]}
-        except (UnidentifiedImageError, SyntaxError, EOFError):
+        except (UnidentifiedImageError, SyntaxError, EOFError, OSError):  # Pillow says OSError for bad headers
             return {"problem": PROBLEMS["image_broken"]}
     facts: dict = {"width": width, "height": height, "pages": pages}
     if taken:

@@ -68,6 +68,30 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _Lin
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _LineLoader.construct_sequence)
 
 
+MAX_NODES = 200_000
+"""Values a YAML file may hold once its aliases are expanded: a hand-written file has a few thousand.
+
+Aliases (*name) share one object, so a "billion laughs" file loads instantly, but anything that
+walks or prints it (a message quoting a value) would take hours: such files are refused up front.
+"""
+
+
+def _expanded_size(value: Any, limit: int, sizes: dict[int, int] | None = None) -> int:
+    """How many values `value` holds with every alias expanded, counting no further than `limit`."""
+    sizes = {} if sizes is None else sizes
+    if not isinstance(value, (dict, list)):
+        return 1
+    if id(value) not in sizes:
+        children = value.values() if isinstance(value, dict) else value
+        total = 1
+        for child in children:
+            total += _expanded_size(child, limit, sizes)
+            if total > limit:
+                break
+        sizes[id(value)] = total
+    return sizes[id(value)]
+
+
 def load_yaml(path: Path, source: str) -> tuple[Any, list[Finding]]:
     """Parse a YAML file; return its data (None on failure) and the problems found.
 
@@ -89,8 +113,13 @@ def load_yaml(path: Path, source: str) -> tuple[Any, list[Finding]]:
         return None, [Finding(path=source, line=line, message=f"YAML 语法错误：{problem}（请检查缩进、冒号和引号）")]
     except yaml.YAMLError as exc:
         return None, [Finding(path=source, message=f"YAML 语法错误：{exc}")]
+    except RecursionError:
+        return None, [Finding(path=source, message="YAML 嵌套层数过多（方括号、花括号或缩进层层套叠），无法读取，请检查文件内容")]
     finally:
         loader.dispose()
+    if _expanded_size(data, MAX_NODES) > MAX_NODES:
+        message = f"用 & 锚点和 * 别名层层引用，展开后超过 {MAX_NODES} 项，疑似恶意文件，未读取。请不要嵌套使用别名"
+        return None, [Finding(path=source, message=message)]
     return data, loader.findings
 
 
@@ -102,6 +131,7 @@ def os_error_text(exc: OSError) -> str:
         errno.EISDIR: "这是一个文件夹，不是文件",
         errno.ENOSPC: "磁盘空间不足",
         errno.EROFS: "磁盘为只读",
+        errno.ELOOP: "这是一个符号链接，不会跟随读取",
     }.get(exc.errno, exc.strerror or str(exc))
 
 

@@ -203,4 +203,4 @@ def test_signatures(data, kind):
 
 def test_unreadable_file_is_reported_not_raised(tmp_path):
     facts = analyse(tmp_path / "gone.pdf")
-    assert facts.problem == "无法读取：文件不存在"
+    assert (facts.problem, facts.unreadable) == (None, "文件在索引过程中被删除或移走。如仍需要，请放回原处后重新运行")

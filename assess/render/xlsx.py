@@ -305,11 +305,12 @@ def _relative_link(project_root: Path, workbook_dir: Path, path: Path, text: str
     """A Link to `path` from the workbook's folder; plain text if it is missing or outside the project.
 
     The check is lexical (after folding `..`), so a symlinked evidence folder still gets links while
-    a name that climbs out of the project never does. All three paths are absolute.
+    a name that climbs out of the project never does, on Linux or, through backslashes, on Windows.
+    All three paths are absolute.
     """
     full = Path(os.path.normpath(path))
-    if not full.is_relative_to(project_root) or not full.exists():
-        return text
+    if not full.is_relative_to(project_root) or not full.exists() or "\\" in str(full):
+        return text  # Windows reads a \ in a Linux file name as a folder separator: ..\..\ would climb out
     relative = Path(os.path.relpath(full, workbook_dir)).as_posix()
     if full.is_dir():
         relative += "/"
