@@ -379,3 +379,41 @@ def test_a_large_appendix_is_written_by_a_second_process(tmp_path: Path, monkeyp
     assert chunks.page_counts == [6] and chunks.unreadable == {}
     with pdfplumber.open(chunks.paths[0]) as pdf:
         assert "F2-PAGE-2" in pdf.pages[5].extract_text()
+
+
+def test_a_rotated_pdf_page_is_framed_as_it_is_displayed(tmp_path: Path) -> None:
+    root = tmp_path / "evidence"
+    path = make_pdf(root / "rotated.pdf", 1, "TURNED")
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        pdf.pages[0].rotate(90, relative=False)
+        pdf.save(path)
+    target = build(AppendixPlan([placement(root, evidence_file(root, path, "pdf"))]), tmp_path)
+    with pikepdf.open(target) as pdf:
+        box = pdf.pages[1].mediabox
+        assert float(box[2]) > float(box[3])
+
+
+def test_printable_annotations_such_as_seals_are_kept(tmp_path: Path) -> None:
+    """An electronic seal is often an annotation; framing a page must not drop it."""
+    root = tmp_path / "evidence"
+    path = make_pdf(root / "sealed.pdf", 1, "LETTER")
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        page = pdf.pages[0]
+        font = page.Resources.Font.F1
+        appearance = pikepdf.Stream(
+            pdf,
+            b"BT /F1 18 Tf 5 10 Td (SEAL-MARK) Tj ET",
+            Type=pikepdf.Name.XObject,
+            Subtype=pikepdf.Name.Form,
+            BBox=[0, 0, 150, 40],
+            Resources=pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font)),
+        )
+        seal = pikepdf.Dictionary(
+            Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Stamp, Rect=[400, 100, 550, 140], F=4,
+            AP=pikepdf.Dictionary(N=appearance),
+        )
+        page.Annots = pdf.make_indirect(pikepdf.Array([pdf.make_indirect(seal)]))
+        pdf.save(path)
+    target = build(AppendixPlan([placement(root, evidence_file(root, path, "pdf"))]), tmp_path)
+    with pdfplumber.open(target) as pdf:
+        assert "SEAL-MARK" in pdf.pages[1].extract_text()
