@@ -6,12 +6,17 @@ import difflib
 import re
 import unicodedata
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 _DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?$")
 _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _NUMBER = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)$")
+_SERIAL = re.compile(r"^\d{5}(\.0*)?$")
+EXCEL_EPOCH = date(1899, 12, 30)
+"""Day 0 of Excel's date serials (45473 is 2024-06-30): what a date cell holds once its format is lost."""
+EXCEL_SERIALS = range(32874, 73051)
+"""Serials read as dates: 1990-01-01 to 2099-12-31 (other numbers are not taken for dates)."""
 
 TRUE_MARKS = frozenset({"是", "有", "√", "✓", "✔", "☑", "y", "yes", "true", "1", "已", "已设置", "已接入", "已建", "已建设", "具备"})
 FALSE_MARKS = frozenset({"否", "无", "×", "✗", "✘", "☐", "n", "no", "false", "0", "未", "未设置", "未接入", "未建", "没有", "不具备"})
@@ -24,14 +29,18 @@ def plain(text: str) -> str:
 
 
 def parse_date(value: object) -> date | None:
-    """A date from a YAML/Excel value: date objects or text like 2024年6月30日, 2024/6/30, 20240630."""
+    """A date from a YAML/Excel value: date objects, text like 2024年6月30日, 2024/6/30, 20240630, Excel serials."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _from_serial(value)
     if not isinstance(value, str):
         return None
     text = plain(value)
+    if _SERIAL.match(text):
+        return _from_serial(float(text))
     match = _DATE.match(text) or _COMPACT_DATE.match(text)
     if not match:
         return None
@@ -39,6 +48,13 @@ def parse_date(value: object) -> date | None:
         return date(*(int(part) for part in match.groups()[:3]))
     except ValueError:
         return None
+
+
+def _from_serial(serial: float) -> date | None:
+    """An Excel date serial (a whole number of days) as a date, when it is in EXCEL_SERIALS."""
+    if serial != int(serial) or int(serial) not in EXCEL_SERIALS:
+        return None
+    return EXCEL_EPOCH + timedelta(days=int(serial))
 
 
 def parse_number(value: object, unit: str | None = None) -> Decimal | None:
