@@ -21,7 +21,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
 from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
 from ..assessment import Assessment, Gap, IndicatorResult, TargetResult
 from ..atomic import write_reproducible_zip
@@ -74,6 +74,7 @@ PROBLEMS = {
     "syntax": "Jinja 标记有语法错误（{detail}）{near}，请在 Word 中改正后重试",
     "undefined": "使用了不存在的变量 {name}{near}；可用的变量见 README“Word 自评报告与模板”一节",
     "failed": "Jinja 标记无法执行（{detail}）{near}",
+    "unsafe": "标记试图访问程序内部（{detail}）{near}，出于安全考虑已拒绝；模板只能使用 README 列出的变量",
     "near": "，位于“{text}”附近",
     "tag": "（标记 {tag}）",
 }
@@ -142,11 +143,16 @@ def _render(document: DocxTemplate, context: dict, template: Path, root: Path) -
         name = _undefined_name(exc)
         near = _near(exc) or _tag_using(template, name)
         raise TemplateProblem(template, root, PROBLEMS["undefined"].format(name=f"“{name}”", near=near)) from exc
+    except SecurityError as exc:
+        raise TemplateProblem(template, root, PROBLEMS["unsafe"].format(detail=exc.message, near=_near(exc))) from exc
     except TemplateError as exc:
         raise TemplateProblem(template, root, PROBLEMS["failed"].format(detail=exc.message, near=_near(exc))) from exc
+    except Exception as exc:  # an expression failing in Python ({{ 1/0 }}, a range the sandbox refuses)
+        detail = f"{type(exc).__name__}: {exc}"
+        raise TemplateProblem(template, root, PROBLEMS["failed"].format(detail=detail, near=_near(exc))) from exc
 
 
-def _near(exc: TemplateError) -> str:
+def _near(exc: Exception) -> str:
     """Where the error is: the template text around it, as docxtpl reports it (when it does)."""
     lines = [line.strip() for line in getattr(exc, "docx_context", None) or []]
     text = "／".join(line for line in lines if line)
