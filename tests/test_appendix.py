@@ -285,6 +285,7 @@ def _fake_soffice(tmp_path: Path, monkeypatch) -> Path:
         "sources = [pathlib.Path(a) for a in args[args.index('--outdir') + 2:]]\n"
         f"open({str(log)!r}, 'a').write(' '.join(s.name for s in sources) + '\\n')\n"
         "for source in sources:\n"
+        "    if 'slow' in source.name: __import__('time').sleep(10)\n"
         "    if 'broken' in source.name: continue\n"
         "    pdf = pikepdf.new(); [pdf.add_blank_page() for _ in range(3)]; pdf.save(out / (source.stem + '.pdf'))\n",
         encoding="utf-8",
@@ -327,6 +328,17 @@ def test_office_conversions_are_reused_while_the_content_is_unchanged(tmp_path: 
     assert converted.pages == 3 and len(log.read_text().splitlines()) == 1
     plan_appendix(_with_evidence(sample_assessment, []), root, tmp_path / "cache")
     assert not converted.source.exists()  # the file left the evidence: its conversion is dropped
+
+
+def test_a_conversion_that_times_out_is_tried_again_next_time(tmp_path: Path, sample_assessment, monkeypatch, caplog) -> None:
+    _fake_soffice(tmp_path, monkeypatch)
+    monkeypatch.setattr(appendix, "OFFICE_TIMEOUT", 1)
+    monkeypatch.setattr(appendix, "OFFICE_TIMEOUT_PER_FILE", 0)
+    root = tmp_path / "evidence"
+    word = evidence_file(root, make_docx(root / "slow.docx"), "docx", pages=None)
+    [placement] = plan_appendix(_with_evidence(sample_assessment, [word]), root, tmp_path / "cache").placements
+    assert "转换失败" in placement.note and "超时" in caplog.text
+    assert not (tmp_path / "cache" / "failed" / word.sha256).exists()
 
 
 @pytest.mark.skipif(appendix.office_converter() is None, reason="LibreOffice (soffice) is not installed")

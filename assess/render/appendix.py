@@ -1,10 +1,12 @@
 """The evidence appendix: every usable scan, photo and PDF page, in indicator order, stamped.
 
-Pages are copied with pikepdf (never rasterised) and framed on A4 as Form XObjects; photos
-become pages through img2pdf (JPEG passed through untouched) and only oversized ones are
-downscaled with Pillow. Pages are written in chunks so open files and image bytes in memory
-stay bounded whatever the dossier's size. Each page gets a header stamp (indicator, file,
-第k页/共n页) and the dossier's footer, drawn with one small subset of the CJK font.
+Pages are copied with pikepdf (never rasterised) and framed on A4 as Form XObjects; photos become
+pages through img2pdf (JPEG passed through untouched) and only oversized ones are downscaled with
+Pillow; Word/Excel files go through LibreOffice once per content. The framed pages are written to
+chunk files (a large appendix by a second process, while the HTML part is laid out), so memory
+stays bounded. The dossier gets blank placeholder pages carrying the stamps (indicator, file,
+第k页/共n页, footer; one small subset of the CJK font), links and bookmarks, and QPDF finally draws
+the chunk pages under them, copying from the files as it writes.
 """
 
 from __future__ import annotations
@@ -241,7 +243,11 @@ def convert_office_files(sources: dict[str, Path], cache: Path) -> dict[str, Pat
         folder.mkdir(parents=True, exist_ok=True)
     todo = {sha: path for sha, path in sources.items() if not (done / f"{sha}.pdf").is_file() and not (failed / sha).exists()}
     for batch in _unique_stem_batches(todo):
-        converted = convert_office(list(batch.values()), cache / "incoming", cache / "profile")
+        try:
+            converted = convert_office(list(batch.values()), cache / "incoming", cache / "profile")
+        except subprocess.TimeoutExpired:
+            LOGGER.warning(TEXT["office_timeout"].format(count=len(batch)))
+            continue  # not marked as failed: a slow machine may manage next time
         for sha, path in batch.items():
             if path in converted:
                 converted[path].replace(done / f"{sha}.pdf")
@@ -262,8 +268,9 @@ def _unique_stem_batches(files: dict[str, Path]) -> list[dict[str, Path]]:
 
 
 def convert_office(paths: list[Path], outdir: Path, profile: Path) -> dict[Path, Path]:
-    """Convert office files to PDF in `outdir` with one headless LibreOffice run; input → PDF for those it wrote."""
-    outdir.mkdir(parents=True, exist_ok=True)
+    """Convert office files to PDF in an emptied `outdir` with one headless LibreOffice run; input → PDF for those it wrote."""
+    shutil.rmtree(outdir, ignore_errors=True)
+    outdir.mkdir(parents=True)
     command = [
         office_converter() or "soffice",
         f"-env:UserInstallation={profile.resolve().as_uri()}",
@@ -274,10 +281,7 @@ def convert_office(paths: list[Path], outdir: Path, profile: Path) -> dict[Path,
         str(outdir),
         *map(str, paths),
     ]
-    try:
-        subprocess.run(command, capture_output=True, timeout=OFFICE_TIMEOUT + OFFICE_TIMEOUT_PER_FILE * len(paths), check=False)
-    except subprocess.TimeoutExpired:
-        LOGGER.warning(TEXT["office_timeout"].format(count=len(paths)))
+    subprocess.run(command, capture_output=True, timeout=OFFICE_TIMEOUT + OFFICE_TIMEOUT_PER_FILE * len(paths), check=False)
     return {path: outdir / f"{path.stem}.pdf" for path in paths if (outdir / f"{path.stem}.pdf").is_file()}
 
 
