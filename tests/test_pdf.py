@@ -408,3 +408,11 @@ def test_a_broken_template_is_reported_with_its_line(project_copy: Path, repo_ro
     with pytest.raises(DossierTemplateProblem, match=r"dossier.html:2"):
         render_pdf(sample_assessment, load_project(project_copy), target)
     assert not target.parent.exists() or list(target.parent.iterdir()) == []
+
+
+def test_template_code_cannot_reach_python_internals(project_copy: Path, repo_root: Path, sample_assessment) -> None:
+    shutil.copytree(repo_root / "templates" / "dossier", project_copy / "templates" / "dossier")
+    hostile = "<p>{{ a.__class__.__init__.__globals__ }}</p>"
+    (project_copy / "templates" / "dossier" / "dossier.html").write_text(hostile, encoding="utf-8")
+    with pytest.raises(DossierTemplateProblem, match="模板有错误"):
+        render_pdf(sample_assessment, load_project(project_copy), project_copy / "output" / "x.pdf")

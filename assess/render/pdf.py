@@ -1,10 +1,11 @@
-"""PDF 申报材料: the HTML part laid out by WeasyPrint, the evidence appendix appended with pikepdf.
+"""PDF 申报材料: the HTML part laid out by WeasyPrint, the evidence appendix drawn in by QPDF.
 
-Order of work: plan the appendix (page counts only) → lay out the HTML part until the page
-numbers it prints for the appendix are stable → write it → append and stamp the evidence pages
-→ turn the appendix links into page destinations and add the evidence bookmarks → save
-atomically. Everything derived for presentation (page numbers, groupings, wording) is computed
-here; the Jinja templates under templates/dossier/ only lay it out.
+Order of work: plan the appendix (page counts only; Word/Excel converted) → lay out the HTML part
+until the appendix page numbers it prints are right, while a second process frames the evidence
+pages into chunk files → add stamped placeholder pages for the appendix, turn the appendix links
+into page destinations, add the evidence bookmarks → draw the chunk pages under the placeholders
+and write the dossier atomically. Everything derived for presentation (page numbers, groupings,
+wording) is computed here; the Jinja templates under templates/dossier/ only lay it out.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pathlib import Path
 
 import pikepdf
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
 from pikepdf import Array, Name
 from weasyprint import CSS, HTML
 from weasyprint.document import Document
@@ -222,12 +224,12 @@ def resolve_page_links(pdf: pikepdf.Pdf, html_pages: int) -> None:
 
 
 def template_environment(project: Project) -> Environment:
-    """Jinja with autoescape over the project's templates/dossier folder."""
+    """Sandboxed Jinja with autoescape over the project's templates/dossier folder (the office may edit it)."""
     folder = project.path("templates") / TEMPLATE_FOLDER
     if not (folder / HTML_TEMPLATE).is_file():
         where = display_path(folder / HTML_TEMPLATE, project.root)
         raise DossierTemplateProblem(where, "找不到该文件；请从示例项目复制 templates/dossier 文件夹")
-    environment = Environment(loader=FileSystemLoader(folder), autoescape=True, undefined=StrictUndefined)
+    environment = SandboxedEnvironment(loader=FileSystemLoader(folder), autoescape=True, undefined=StrictUndefined)
     environment.filters["date_cn"] = date_text
     return environment
 
