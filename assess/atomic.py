@@ -5,14 +5,17 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import tempfile
+import time
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from .errors import AssessError
+from .errors import AssessError, ExitCode
 from .yamlio import os_error_text
 
 
@@ -21,6 +24,12 @@ class OutputError(AssessError):
 
     def __init__(self, path: Path, exc: OSError):
         super().__init__(f"{path}：无法写入输出文件（{os_error_text(exc)}），原有文件保持不变")
+
+
+_TEMP_NAME = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")
+"""Names atomic_path gives its temporary files: `.<target name>.<8 random characters>.tmp`."""
+STALE_AFTER = 60
+"""Seconds after its last write that a temporary file is taken to be left over by a killed process."""
 
 
 @contextmanager
@@ -41,6 +50,28 @@ def atomic_path(target: Path) -> Iterator[Path]:
         raise OutputError(target, exc) from exc
     finally:
         temp.unlink(missing_ok=True)
+
+
+def remove_stale_temps(folder: Path) -> list[Path]:
+    """Delete temporary files a killed run left in `folder` (hidden, never taken for outputs); return them.
+
+    Only names atomic_path makes, and only once untouched for STALE_AFTER seconds, so a write still
+    in progress in another command is never pulled from under it. Call it holding the project lock.
+    """
+    removed = []
+    cutoff = time.time() - STALE_AFTER
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        try:
+            if _TEMP_NAME.match(entry.name) and entry.is_file(follow_symlinks=False) and entry.stat().st_mtime < cutoff:
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+        except OSError:
+            continue  # gone already, or not ours to remove: leave it
+    return removed
 
 
 def _current_umask() -> int:
@@ -69,6 +100,32 @@ def write_text(target: Path, text: str) -> None:
 def write_json(target: Path, data: Any) -> None:
     """Write JSON (UTF-8, Chinese kept readable, keys in a stable order) atomically."""
     write_text(target, json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False, default=str) + "\n")
+
+
+# --- reproducible documents ---
+
+
+class BadSourceDate(AssessError):
+    """SOURCE_DATE_EPOCH is set but is not a whole number of seconds."""
+
+    exit_code = ExitCode.USAGE
+
+    def __init__(self, text: str):
+        super().__init__(f"环境变量 SOURCE_DATE_EPOCH 应为整数秒（Unix 时间戳，如 1719705600），实际为“{text}”")
+
+
+def document_time(report_date: date) -> datetime:
+    """The one timestamp documents carry (created/modified): SOURCE_DATE_EPOCH if set, else the report date.
+
+    Never the clock, so the same inputs give the same bytes. Naive UTC, as .docx/.xlsx store it.
+    """
+    text = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not text:
+        return datetime.combine(report_date, datetime.min.time())
+    try:
+        return datetime.fromtimestamp(int(text), timezone.utc).replace(tzinfo=None)
+    except (ValueError, OverflowError, OSError) as exc:
+        raise BadSourceDate(text) from exc
 
 
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)

@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from .assessment import Assessment, run_assessment
-from .atomic import write_json
+from .atomic import remove_stale_temps, write_json
 from .data import load_data
 from .errors import AssessError
 from .evidence import INDEX_FILE, build_index, write_index_json
@@ -64,6 +64,7 @@ def build(project: Project, options: BuildOptions | None = None) -> BuildResult:
     options = options or BuildOptions()
     output = project.path("output")
     with project_lock(output):
+        remove_stale_temps(output)
         seconds: dict[str, float] = {}
         with _timed(seconds, "data"):
             data = load_data(project)

@@ -65,7 +65,7 @@ TEXT = {
     "summary": "导回 {path}：已导入 {applied} 项，跳过 {skipped} 项，冲突 {conflicts} 项，无法匹配 {unknown} 项。",
     "dry_run": "（试运行：未写入任何文件）",
     "backup": "原数据文件已备份到 {path}",
-    "changed_files": "工作簿生成（{when}）后 data/ 中有改动的文件：{files}",
+    "changed_files": "工作簿生成后 data/ 中有改动的文件：{files}",
     "section": {"applied": "已导入", "skipped": "已跳过", "conflicts": "冲突（未导入）", "unknown": "无法匹配（未导入）"},
     "empty": "未发现需要导入的修改。",
 }
@@ -113,7 +113,6 @@ class ImportReport:
     conflicts: list[ImportItem] = field(default_factory=list)
     unknown: list[ImportItem] = field(default_factory=list)
     changed_files: list[str] = field(default_factory=list)
-    generated_at: str = ""
     backup: str | None = None
     dry_run: bool = False
 
@@ -122,7 +121,7 @@ class ImportReport:
         counts = {name: len(getattr(self, name)) for name in TEXT["section"]}
         lines = [TEXT["summary"].format(path=self.workbook, **counts) + (TEXT["dry_run"] if self.dry_run else "")]
         if self.changed_files:
-            lines.append(TEXT["changed_files"].format(when=self.generated_at, files="、".join(self.changed_files)))
+            lines.append(TEXT["changed_files"].format(files="、".join(self.changed_files)))
         for name, heading in TEXT["section"].items():
             items = getattr(self, name)
             if items:
@@ -481,7 +480,7 @@ def import_workbook(project: Project, workbook: Path, *, dry_run: bool = False, 
     book = _open(workbook, project)
     try:
         state = _read_state(book, shown, project)
-        report = ImportReport(workbook=shown, generated_at=state.generated_at, dry_run=dry_run)
+        report = ImportReport(workbook=shown, dry_run=dry_run)
         cells = _agreeing(_cells(book, state, report), report)
     finally:
         book.close()

@@ -30,6 +30,7 @@ SAMPLE_PARTS = ("standards", "evidence", "data", "templates")
 
 def copy_sample(repo_root: Path, root: Path) -> Path:
     """A copy of the whole sample project (configuration, evidence, data, templates)."""
+    root.mkdir(parents=True, exist_ok=True)
     shutil.copy(repo_root / "assess.yaml", root / "assess.yaml")
     for name in SAMPLE_PARTS:
         shutil.copytree(repo_root / name, root / name, symlinks=True)

@@ -12,7 +12,7 @@ import io
 import re
 import zipfile
 from collections.abc import Callable, Iterable
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 from docx import Document
@@ -24,7 +24,7 @@ from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, Undefine
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
 from ..assessment import Assessment, Gap, IndicatorResult, TargetResult
-from ..atomic import write_reproducible_zip
+from ..atomic import document_time, write_reproducible_zip
 from ..errors import AssessError, display_path
 from ..project import Project
 from .charts import verdicts_by_category
@@ -178,9 +178,9 @@ def _tag_using(template: Path, name: str) -> str:
 
 
 def _set_properties(document: DocxTemplate, assessment: Assessment, context: dict) -> None:
-    """File properties Word shows (title, author) with the report date, so rebuilds give equal files."""
+    """File properties Word shows (title, author), dated by `document_time` so rebuilds give equal files."""
     properties = document.docx.core_properties
-    moment = datetime.combine(assessment.report_date, datetime.min.time())
+    moment = document_time(assessment.report_date)
     properties.title = context["title"]
     properties.subject = context["honour"]
     properties.author = properties.last_modified_by = context["office"]

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import io
 import os
 import re
+import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -19,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.writer.excel import ExcelWriter
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.chart import BarChart, Reference
 from openpyxl.comments import Comment
@@ -29,7 +32,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..assessment import Assessment, DepartmentSummary, Gap, GapStatus, IndicatorResult, TargetResult, Verdict
-from ..atomic import atomic_path
+from ..atomic import document_time, write_reproducible_zip
 from ..project import Project
 from .charts import VERDICT_COLOURS
 from .docx import date_text
@@ -321,7 +324,6 @@ def _relative_link(project_root: Path, workbook_dir: Path, path: Path, text: str
 
 STATE_HEADERS = ("类型", "键", "字段", "生成时的内容")
 META = "meta"
-META_GENERATED = "generated_at"
 META_STANDARD = "standard_id"
 META_DATA_FILE = "data:"
 
@@ -341,9 +343,8 @@ def data_file_hashes(data_dir: Path) -> dict[str, str]:
 
 @dataclass
 class WorkbookState:
-    """What the workbook said when written: tracked cell texts, data file hashes, generation time."""
+    """What the workbook said when written: tracked cell texts and data file hashes."""
 
-    generated_at: str = ""
     standard_id: str = ""
     data_hashes: dict[str, str] = field(default_factory=dict)
     base: dict[tuple[str, str, str], str] = field(default_factory=dict)
@@ -354,7 +355,6 @@ class WorkbookState:
 
     def rows(self) -> Iterator[tuple[str, str, str, str]]:
         """The hidden sheet's rows: metadata first, then one row per tracked cell."""
-        yield META, META_GENERATED, "", self.generated_at
         yield META, META_STANDARD, "", self.standard_id
         for name, digest in self.data_hashes.items():
             yield META, META_DATA_FILE + name, "", digest
@@ -366,9 +366,7 @@ class WorkbookState:
         """Rebuild the record from the hidden sheet's rows (header excluded)."""
         state = cls()
         for kind, key, field_name, text in (tuple(cell_text(v) for v in row[:4]) for row in rows):
-            if kind == META and key == META_GENERATED:
-                state.generated_at = text
-            elif kind == META and key == META_STANDARD:
+            if kind == META and key == META_STANDARD:
                 state.standard_id = text
             elif kind == META and key.startswith(META_DATA_FILE):
                 state.data_hashes[key.removeprefix(META_DATA_FILE)] = text
@@ -789,7 +787,6 @@ def render_xlsx(assessment: Assessment, project: Project, target: Path) -> Path:
     """Write the 自评表/台账 workbook to `target` atomically and return its path."""
     target = Path(target)
     state = WorkbookState(
-        generated_at=datetime.now().astimezone().isoformat(timespec="seconds"),
         standard_id=assessment.standard_id,
         data_hashes=data_file_hashes(project.path("data")),
     )
@@ -812,7 +809,14 @@ def render_xlsx(assessment: Assessment, project: Project, target: Path) -> Path:
     _stats_sheet(wb, ctx)
     _state_sheet(wb, state)
     wb.properties.title = _titles(assessment)[SHEET_SUMMARY]
-    wb.properties.creator = assessment.office
-    with atomic_path(target) as temp:
-        wb.save(temp)
+    wb.properties.creator = wb.properties.lastModifiedBy = assessment.office
+    wb.properties.created = wb.properties.modified = document_time(assessment.report_date)
+    write_reproducible_zip(target, _saved(wb))
     return target
+
+
+def _saved(wb: Workbook) -> bytes:
+    """The workbook as .xlsx bytes, keeping our timestamps (Workbook.save stamps the clock into them)."""
+    buffer = io.BytesIO()
+    ExcelWriter(wb, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True)).save()
+    return buffer.getvalue()
