@@ -457,16 +457,21 @@ def add_placeholder_pages(pdf: pikepdf.Pdf, chunks: Chunks) -> None:
 def underlay_chunks(skeleton: Path, chunks: Chunks, first_page: int, target: Path) -> None:
     """Write `target`: the skeleton with the chunk pages drawn under its placeholder pages (from `first_page`, 1-based).
 
-    QPDF (in-process, through pikepdf.Job) copies page data from the chunk files as it writes, so
-    memory does not grow with the evidence.
+    QPDF (pikepdf.Job, in a separate Python process) copies page data from the chunk files as it
+    writes; the page objects it holds stay out of the renderer's memory, which already holds the
+    laid-out HTML part.
     """
-    arguments = ["assess", str(skeleton)]
+    arguments = [str(skeleton)]
     start = first_page
     for path, count in zip(chunks.paths, chunks.page_counts):
         arguments += ["--underlay", str(path), f"--from=1-{count}", f"--to={start}-{start + count - 1}", "--"]
         start += count
     arguments += ["--stream-data=preserve", "--deterministic-id", "--warning-exit-0", str(target)]
-    pikepdf.Job(arguments).run()
+    job = "import sys, pikepdf; pikepdf.Job(['qpdf', *sys.argv[1:]]).run()"
+    finished = subprocess.run([sys.executable, "-c", job, *arguments], capture_output=True, text=True, check=False)
+    if finished.returncode != 0:
+        lines = finished.stderr.strip().splitlines()
+        raise AppendixFailed(lines[-1] if lines else f"exit code {finished.returncode}")
 
 
 def frame_page(pdf: pikepdf.Pdf, source: pikepdf.Page) -> None:
