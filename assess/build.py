@@ -18,6 +18,7 @@ from .data import load_data
 from .errors import AssessError
 from .evidence import INDEX_FILE, build_index, write_index_json
 from .lock import project_lock
+from .manifest import MANIFEST_FILE, build_manifest, write_manifest
 from .project import Project
 
 DOCUMENTS = ("docx", "xlsx", "pdf")
@@ -71,6 +72,7 @@ def build(project: Project, options: BuildOptions | None = None) -> BuildResult:
         with _timed(seconds, "index"):
             index = build_index(project, rehash=options.rehash, progress=options.progress)
             write_index_json(index, output / INDEX_FILE)
+            write_manifest(build_manifest(index, project), output / MANIFEST_FILE)
         with _timed(seconds, "assessment"):
             assessment = run_assessment(project, index, data, as_of=options.as_of)
             write_json(output / "assessment.json", assessment.model_dump(mode="json"))

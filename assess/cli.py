@@ -294,6 +294,32 @@ def import_xlsx(project_dir: Path, workbook: Path, dry_run: bool) -> None:
         click.echo(line)
 
 
+# --- verify command (issue 9) ---
+
+
+@cli.command()
+@project_options
+@click.option(
+    "--manifest",
+    "manifest_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="要核对的佐证材料清单（默认 output/manifest.json，由 assess build 生成）。",
+)
+def verify(project_dir: Path, manifest_file: Path | None) -> None:
+    """重新计算每个佐证文件的 SHA-256，与清单核对：列出内容改变、缺少和清单外的文件，不一致时退出码为 1。"""
+    from .errors import display_path
+    from .manifest import MANIFEST_FILE, ManifestMismatch, load_manifest, verification_lines, verify_manifest
+
+    project = load_project(project_dir)
+    path = manifest_file.resolve() if manifest_file else project.path("output") / MANIFEST_FILE
+    result = verify_manifest(load_manifest(path, project), project)
+    lines = verification_lines(result, display_path(path, project.root), project.config.paths.evidence)
+    if not result.matches:
+        raise ManifestMismatch("\n".join(lines))
+    click.echo(lines[0])
+
+
 def main() -> None:
     """Console-script entry point (`assess` and `python -m assess`)."""
     cli(prog_name="assess")
