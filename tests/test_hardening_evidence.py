@@ -100,11 +100,13 @@ def test_index_command_explains_every_hostile_file(hostile_project, monkeypatch)
 def test_build_writes_the_report_and_workbook_over_the_hostile_tree(hostile_project, monkeypatch):
     project, corpus = hostile_project
     hostile.deny_reads(monkeypatch, project)
+    narrative = project.path("data") / "narratives" / f"{hostile.INDICATOR_ID}.md"
+    narrative.write_text("已印发\x07创建方案\x1b[31m；\x0c附件\x00见\t文件夹。\n", encoding="utf-8")
     result = CliRunner().invoke(cli, ["build", "--project", str(project.root), "--rehash", "--only", "docx", "--only", "xlsx"])
     assert result.exit_code == ExitCode.OK, result.output
     output = project.path("output")
     report = Document(output / project.config.output_name("report"))
-    assert any("佐证材料" in p.text for p in report.paragraphs)
+    assert any(p.text.endswith("。已印发 创建方案 [31m； 附件 见 文件夹。") for p in report.paragraphs)  # control characters dropped
     book = load_workbook(output / project.config.output_name("workbook"))
     names = {c.value: c for row in book["佐证材料清单"].iter_rows() for c in row if isinstance(c.value, str)}
     for case in hostile.CASES:
