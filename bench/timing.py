@@ -95,11 +95,19 @@ class Row:
 
 
 def entry(module: str, name: str) -> Callable:
-    """A public function of `assess`, or Unavailable when its module or name has not landed yet."""
+    """A public function of `assess`, or Unavailable when its module or name has not landed yet.
+
+    Any other import error (a module that exists but is broken) is a failure, not a missing feature.
+    """
     try:
-        return getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError) as exc:
+        loaded = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name != module:
+            raise
         raise Unavailable(f"{module}.{name} 尚未实现") from exc
+    if not hasattr(loaded, name):
+        raise Unavailable(f"{module}.{name} 尚未实现")
+    return getattr(loaded, name)
 
 
 def seconds(action: Callable[[], object]) -> float:

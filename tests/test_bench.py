@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from bench.run import main
 from assess.evidence_folders import FolderMatcher
 from bench.synth import Shape, evidence_files, generate, plan
-from bench.timing import CliFailed, Row, interleave, run_cli
+from bench.timing import CliFailed, Row, Unavailable, entry, interleave, run_cli
 
 TINY = Shape(files=8, pdf_share=0.5, pdf_pages=(2, 3), dpi=(20, 30))
 
@@ -95,6 +95,17 @@ def test_a_row_passes_on_its_ratio_and_says_when_nothing_was_measured():
     assert (row.median, row.anchor_median, row.ratio, row.passed) == (2.0, 1.0, 2.0, False)
     assert Row("m", "m", unit="MiB", runs=[1024.0], limit=1024, strict=True).passed is False
     assert Row("y", "y", limit=1.0).unavailable("尚未实现").passed is None
+
+
+def test_a_missing_function_is_unavailable_but_a_broken_module_fails(tmp_path, monkeypatch):
+    with pytest.raises(Unavailable, match="尚未实现"):
+        entry("assess.render.no_such_module", "render")
+    with pytest.raises(Unavailable, match="尚未实现"):
+        entry("assess.evidence", "no_such_function")
+    (tmp_path / "bench_broken_module.py").write_text("import no_such_dependency\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(ModuleNotFoundError):
+        entry("bench_broken_module", "render")
 
 
 def test_interleave_keeps_measuring_after_one_step_fails():
