@@ -251,7 +251,7 @@ def test_existing_workbook_is_replaced_without_leftovers(sample_assessment, huim
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
 def test_libreoffice_opens_the_workbook(workbook_file, tmp_path):
     result = subprocess.run(
-        ["soffice", "--headless", "--convert-to", "csv", "--outdir", str(tmp_path), str(workbook_file)],
+        ["soffice", "--headless", "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76", "--outdir", str(tmp_path), str(workbook_file)],
         capture_output=True, text=True, timeout=180, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
