@@ -146,10 +146,11 @@ def fill(row: Row, outcome: list[float] | BaseException) -> Row:
 
 @dataclass(frozen=True)
 class CliRun:
-    """One `assess` subprocess: wall time and the peak RSS of the largest process in its tree."""
+    """One `assess` subprocess: wall time, peak RSS of its largest process, and of its whole tree (sampled)."""
 
     seconds: float
     peak_rss: int
+    peak_tree_rss: int
 
 
 class CliFailed(Exception):
@@ -162,11 +163,7 @@ def assess_command() -> str:
 
 
 def run_cli(project: Path | None, command: str, *args: str) -> CliRun:
-    """Run `assess COMMAND --project DIR ARGS` as a user would, through bench/peak.py for wall time and peak RSS.
-
-    Peak RSS is wait4's ru_maxrss: the high-water mark of the process or of the largest of its
-    reaped descendants, like `/usr/bin/time -v`; it is not a sum over worker processes.
-    """
+    """Run `assess COMMAND --project DIR ARGS` as a user would, through bench/peak.py for wall time and peak memory."""
     where = ["--project", str(project)] if project is not None else []
     with tempfile.TemporaryDirectory() as folder, tempfile.TemporaryFile() as err:
         report = Path(folder) / "peak.json"
@@ -177,4 +174,4 @@ def run_cli(project: Path | None, command: str, *args: str) -> CliRun:
             tail = err.read().decode("utf-8", "replace")[-400:]
             raise CliFailed(f"assess {command} {' '.join(args)} 退出码 {process.returncode}：{tail}")
         measured = json.loads(report.read_text(encoding="utf-8"))
-    return CliRun(seconds=measured["seconds"], peak_rss=measured["peak_rss"])
+    return CliRun(**measured)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,7 +16,7 @@ from pypdf import PdfReader
 from bench.run import main
 from assess.evidence_folders import FolderMatcher
 from bench.synth import Shape, evidence_files, generate, plan
-from bench.timing import CliFailed, Row, Unavailable, entry, interleave, run_cli
+from bench.timing import PEAK_HELPER, CliFailed, Row, Unavailable, entry, interleave, run_cli
 
 TINY = Shape(files=8, pdf_share=0.5, pdf_pages=(2, 3), dpi=(20, 30))
 
@@ -128,6 +130,16 @@ def test_peak_memory_is_the_commands_not_the_harnesss():
     ballast = bytearray(400 << 20)  # a harness grown large by in-process renders
     ballast[:: 4096] = b"x" * len(ballast[:: 4096])
     assert run_cli(None, "--version").peak_rss < 300 << 20
+
+
+def test_peak_memory_of_a_tree_counts_its_workers_together(tmp_path):
+    worker = "import time; block = bytearray(150 << 20); block[::4096] = b'x' * len(block[::4096]); time.sleep(1)"
+    parent = f"import subprocess, sys; [p.wait() for p in [subprocess.Popen([sys.executable, '-c', {worker!r}]) for _ in range(2)]]"
+    report = tmp_path / "peak.json"
+    subprocess.run([sys.executable, str(PEAK_HELPER), str(report), sys.executable, "-c", parent], check=True)
+    measured = json.loads(report.read_text(encoding="utf-8"))
+    assert 150 << 20 < measured["peak_rss"] < 250 << 20
+    assert measured["peak_tree_rss"] > 300 << 20
 
 
 def test_results_file_records_every_measurement(tmp_path):
