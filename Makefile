@@ -18,6 +18,7 @@ $(STAMP): pyproject.toml
 demo: setup
 	$(BIN)/assess check
 	$(BIN)/assess build
+	$(BIN)/assess verify
 
 test: setup
 	$(BIN)/pytest
