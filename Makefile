@@ -23,5 +23,10 @@ demo: setup
 test: setup
 	$(BIN)/pytest
 
+# Not part of `make test`: generates a ~1 GB synthetic district under output/bench/ and measures
+# assess against raw tools in the same run. Pass options with BENCH_ARGS="--scale 0.1 --runs 1".
+bench: setup
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) output
