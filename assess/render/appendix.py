@@ -474,6 +474,11 @@ def underlay_chunks(skeleton: Path, chunks: Chunks, first_page: int, target: Pat
         raise AppendixFailed(lines[-1] if lines else f"exit code {finished.returncode}")
 
 
+FRAMED = Name("/Evidence")
+"""Resource name of the evidence page on its frame. pikepdf's add_overlay picks a random name,
+which would make two builds of the same dossier differ; each frame holds one page, so one name does."""
+
+
 def frame_page(pdf: pikepdf.Pdf, source: pikepdf.Page) -> None:
     """Append an A4 page showing `source` (scaled down to fit, never up) between the bands."""
     width, height = displayed_size(source)
@@ -481,7 +486,9 @@ def frame_page(pdf: pikepdf.Pdf, source: pikepdf.Page) -> None:
     page_size = (A4[1], A4[0]) if landscape else A4
     frame = pdf.add_blank_page(page_size=page_size)
     formx = pdf.copy_foreign(source.as_form_xobject())
-    frame.add_overlay(formx, Rectangle(*content_box(landscape)), expand=False)
+    frame.add_resource(formx, Name.XObject, FRAMED)
+    placement = frame.calc_form_xobject_placement(formx, FRAMED, Rectangle(*content_box(landscape)), allow_expand=False)
+    frame.obj.Contents = pikepdf.Stream(pdf, b"q\n" + placement + b"\nQ\n")
 
 
 def displayed_size(page: pikepdf.Page) -> tuple[float, float]:

@@ -28,7 +28,7 @@ from weasyprint import CSS, HTML
 from weasyprint.document import Document
 
 from ..assessment import Assessment, Gap, IndicatorResult, TargetResult, Verdict
-from ..atomic import OutputError, atomic_path, write_json
+from ..atomic import OutputError, atomic_path, document_time, write_json
 from ..errors import AssessError, display_path
 from ..project import Project
 from . import charts
@@ -329,6 +329,7 @@ def dossier_context(
     return {
         "a": assessment,
         "title": TEXT["title"].format(honour=assessment.title),
+        "created": document_time(assessment.report_date).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "verdicts": list(Verdict),
         "counts": assessment.counts,
         "categories": [
