@@ -18,7 +18,7 @@ from .data import load_data
 from .errors import AssessError
 from .evidence import INDEX_FILE, build_index, write_index_json
 from .lock import project_lock
-from .manifest import MANIFEST_FILE, build_manifest, write_manifest
+from .manifest import MANIFEST_FILE, Manifest, build_manifest, write_manifest
 from .project import Project
 
 DOCUMENTS = ("docx", "xlsx", "pdf")
@@ -72,7 +72,8 @@ def build(project: Project, options: BuildOptions | None = None) -> BuildResult:
         with _timed(seconds, "index"):
             index = build_index(project, rehash=options.rehash, progress=options.progress)
             write_index_json(index, output / INDEX_FILE)
-            write_manifest(build_manifest(index, project), output / MANIFEST_FILE)
+            manifest = build_manifest(index, project)
+            write_manifest(manifest, output / MANIFEST_FILE)
         with _timed(seconds, "assessment"):
             assessment = run_assessment(project, index, data, as_of=options.as_of)
             write_json(output / "assessment.json", assessment.model_dump(mode="json"))
@@ -81,7 +82,7 @@ def build(project: Project, options: BuildOptions | None = None) -> BuildResult:
             target = output / project.config.output_name(OUTPUT_KIND[kind])
             try:
                 with _timed(seconds, kind):
-                    _renderer(kind, options)(assessment, project, target)
+                    _renderer(kind, options, manifest)(assessment, project, target)
             except AssessError as error:
                 result.failures[kind] = error
             else:
@@ -95,8 +96,8 @@ def _ordered(only: Iterable[str]) -> list[str]:
     return [kind for kind in DOCUMENTS if kind in wanted]
 
 
-def _renderer(kind: str, options: BuildOptions) -> Callable[[Assessment, Project, Path], Path]:
-    """The renderer of one document, with the options that concern it bound in.
+def _renderer(kind: str, options: BuildOptions, manifest: Manifest) -> Callable[[Assessment, Project, Path], Path]:
+    """The renderer of one document, with the options (and for the dossier, the evidence manifest) bound in.
 
     Imported lazily: `--only xlsx` should not pay for loading WeasyPrint.
     """
@@ -110,7 +111,7 @@ def _renderer(kind: str, options: BuildOptions) -> Callable[[Assessment, Project
         return render_xlsx
     from .render.pdf import render_pdf
 
-    return lambda a, p, t: render_pdf(a, p, t, include_evidence=options.include_evidence, max_dpi=options.max_dpi)
+    return lambda a, p, t: render_pdf(a, p, t, include_evidence=options.include_evidence, max_dpi=options.max_dpi, manifest=manifest)
 
 
 @contextmanager

@@ -18,6 +18,7 @@ import pickle
 import shutil
 import subprocess
 import sys
+import unicodedata
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -81,6 +82,11 @@ TEXT = {
     "outline_range": "{name}（第 {first}–{last} 页）",
 }
 """Chinese wording of the appendix, in one place."""
+
+
+def printable(text: str) -> str:
+    """`text` with control characters (a newline in a file name) shown as □, as the stamps draw them."""
+    return "".join("□" if unicodedata.category(char) == "Cc" else char for char in text)
 
 
 # --- plan: which file goes where ---------------------------------------------------------
@@ -806,7 +812,7 @@ def add_outline(parent: OutlineItem, plan: AppendixPlan, start: int) -> None:
             items[placement.indicator_id] = OutlineItem(placement.heading, first - 1)
             parent.children.append(items[placement.indicator_id])
         template = TEXT["outline_range"] if last > first else TEXT["outline"]
-        title = template.format(name=placement.file.name, first=first, last=last)
+        title = template.format(name=printable(placement.file.name), first=first, last=last)
         items[placement.indicator_id].children.append(OutlineItem(title, first - 1))
 
 

@@ -30,6 +30,7 @@ from weasyprint.document import Document
 from ..assessment import Assessment, Gap, IndicatorResult, TargetResult, Verdict
 from ..atomic import OutputError, atomic_path, document_time, write_json
 from ..errors import AssessError, display_path
+from ..manifest import Manifest
 from ..project import Project
 from . import charts
 from .appendix import (
@@ -41,6 +42,7 @@ from .appendix import (
     appendix_writer,
     log_unreadable,
     plan_appendix,
+    printable,
     stamp_appendix,
     underlay_chunks,
 )
@@ -65,7 +67,13 @@ layout is checked), so the dossier never depends on it."""
 
 TEXT = {
     "title": "{honour}创建申报材料",
-    "evidence_heading": "四、证明材料",
+    "chapter": "{number}、{title}",
+    "evidence_title": "证明材料",
+    "manifest_title": "佐证材料清单（SHA-256 校验）",
+    "manifest_intro": "下表按路径列出生成本册时佐证材料文件夹 {folder}/ 中的全部 {count} 个文件（共 {size} 字节），以及每个文件内容的 SHA-256 校验值。文件内容哪怕只改动一个字节，校验值也会完全不同。",
+    "manifest_check": "核对方法：在项目文件夹中运行 assess verify，程序逐一重新计算 {folder}/ 中每个文件的 SHA-256，与佐证材料清单 output/manifest.json 核对，列出内容已改变、已缺少和清单外的文件；也可以对单个文件运行 sha256sum 文件名（Windows：certutil -hashfile 文件名 SHA256），与下表对照。",
+    "manifest_fingerprint": "整套材料指纹：下表各文件按路径排序，每个文件一行“SHA-256、两个空格、路径”（即 sha256sum 的输出格式），全部行合在一起计算的 SHA-256。它与随本册提供的 manifest.json 中的 fingerprint 相同，即说明该清单与本册一致。",
+    "unhashed": "（生成时无法读取）",
     "pages": "{first}–{last}",
     "page": "{first}",
     "reused": "与 {label} 的“{name}”内容相同",
@@ -83,8 +91,10 @@ TEXT = {
 FONT_STACKS = {
     "serif": ["Noto Serif CJK SC", "Source Han Serif SC", "Songti SC", "SimSun"],
     "sans": ["Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", "SimHei"],
+    "mono": ["Noto Sans Mono CJK SC", "Source Han Mono SC", "DejaVu Sans Mono", "Consolas"],
 }
-"""Preferred families for body text (宋体-like) and headings (黑体-like); an installed CJK family is appended."""
+"""Preferred families for body text (宋体-like), headings (黑体-like) and checksums (fixed width); an installed CJK family is appended."""
+GENERIC_FAMILIES = {"serif": "serif", "sans": "sans-serif", "mono": "monospace"}
 
 
 class DossierTemplateProblem(AssessError):
@@ -102,10 +112,19 @@ class LayoutUnstable(AssessError):
 
 
 def render_pdf(
-    assessment: Assessment, project: Project, target: Path, *, include_evidence: bool = True, max_dpi: int = 150
+    assessment: Assessment,
+    project: Project,
+    target: Path,
+    *,
+    include_evidence: bool = True,
+    max_dpi: int = 150,
+    manifest: Manifest | None = None,
 ) -> Path:
-    """Write the 申报材料 PDF to `target` atomically; with include_evidence=False, a light dossier."""
-    html = HtmlPart(assessment, project, require_cjk_font())
+    """Write the 申报材料 PDF to `target` atomically; with include_evidence=False, a light dossier.
+
+    With the build's evidence `manifest`, the dossier lists every evidence file with its SHA-256.
+    """
+    html = HtmlPart(assessment, project, require_cjk_font(), manifest)
     guess_file = project.path("output") / LAYOUT_GUESS
     with atomic_path(target) as temp, tempfile.TemporaryDirectory(prefix=".assess-pdf-", dir=target.parent) as work:
         workdir = Path(work)
@@ -125,15 +144,16 @@ def render_pdf(
         if plan.embedded:
             with suppress(OutputError):
                 write_json(guess_file, {"html_pages": start - 1})
-        _assemble(html_part, document, plan, chunks, start, temp)
+        _assemble(html_part, document, plan, chunks, start, temp, back_chapters(include_evidence, manifest).get("evidence"))
     return target
 
 
 class HtmlPart:
     """The WeasyPrint half of the dossier: templates, styles and the restricted fetcher, laid out on demand."""
 
-    def __init__(self, assessment: Assessment, project: Project, families: tuple[str, ...]):
+    def __init__(self, assessment: Assessment, project: Project, families: tuple[str, ...], manifest: Manifest | None = None):
         self.assessment = assessment
+        self.manifest = manifest
         self.environment = template_environment(project)
         self.stylesheets = [_template_css(project), CSS(string=font_css(families) + verdict_css())]
         self.fetcher = ProjectFetcher(project.root)
@@ -143,7 +163,7 @@ class HtmlPart:
 
     def layout(self, plan: AppendixPlan, start: int, include_evidence: bool) -> Document:
         """Lay out the HTML part with the appendix starting on page `start`."""
-        context = dossier_context(self.assessment, plan, start, include_evidence, self.figures)
+        context = dossier_context(self.assessment, plan, start, include_evidence, self.figures, self.manifest)
         html = _render_html(self.environment, context)
         with glyph_watch() as missing:
             document = HTML(string=html, base_url=self.base_url, url_fetcher=self.fetcher).render(stylesheets=self.stylesheets)
@@ -180,8 +200,13 @@ def read_layout_guess(path: Path) -> int:
         return 1
 
 
-def _assemble(html_part: Path, document: Document, plan: AppendixPlan, chunks: Chunks, start: int, target: Path) -> None:
-    """The skeleton (HTML part, stamped placeholder pages, links, bookmarks), then the evidence drawn under it."""
+def _assemble(
+    html_part: Path, document: Document, plan: AppendixPlan, chunks: Chunks, start: int, target: Path, evidence_heading: str | None
+) -> None:
+    """The skeleton (HTML part, stamped placeholder pages, links, bookmarks), then the evidence drawn under it.
+
+    The evidence bookmarks go under the bookmark of the evidence chapter, `evidence_heading`.
+    """
     skeleton = html_part.with_name("skeleton.pdf")
     with pikepdf.open(html_part) as pdf:
         add_placeholder_pages(pdf, chunks)
@@ -189,7 +214,7 @@ def _assemble(html_part: Path, document: Document, plan: AppendixPlan, chunks: C
             stamp_appendix(pdf, start - 1, plan, chunks.unreadable, indicator_pages(document))
         resolve_page_links(pdf, start - 1)
         with pdf.open_outline() as outline:
-            parent = next((item for item in outline.root if item.title == TEXT["evidence_heading"]), None)
+            parent = next((item for item in outline.root if item.title == evidence_heading), None)
             if parent is not None:
                 add_outline(parent, plan, start)
         pdf.save(skeleton if chunks.paths else target, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
@@ -259,7 +284,7 @@ def font_css(families: tuple[str, ...]) -> str:
     fallback = installed[:1]
 
     def stack(kind: str) -> str:
-        return ", ".join(f'"{name}"' for name in [*FONT_STACKS[kind], *fallback]) + (", serif" if kind == "serif" else ", sans-serif")
+        return ", ".join(f'"{name}"' for name in [*FONT_STACKS[kind], *fallback]) + f", {GENERIC_FAMILIES[kind]}"
 
     margin_boxes = " ".join(
         f"@{box} {{ font-family: {stack('sans')}; }}" for box in ("top-left", "top-right", "top-center", "bottom-center")
@@ -268,6 +293,7 @@ def font_css(families: tuple[str, ...]) -> str:
         f"html {{ font-family: {stack('serif')}; }}\n"
         f"h1, h2, h3, h4, th, .cover, .badge, .toc-1, .light-note, .outcome-not-met, .overdue-mark, td.overdue"
         f" {{ font-family: {stack('sans')}; }}\n"
+        f".mono {{ font-family: {stack('mono')}; }}\n"
         f"@page {{ {margin_boxes} }}\n"
     )
 
@@ -317,7 +343,12 @@ class EvidenceRow:
 
 
 def dossier_context(
-    assessment: Assessment, plan: AppendixPlan, start: int, include_evidence: bool, figures: dict[str, str | None]
+    assessment: Assessment,
+    plan: AppendixPlan,
+    start: int,
+    include_evidence: bool,
+    figures: dict[str, str | None],
+    manifest: Manifest | None = None,
 ) -> dict:
     """Every value the HTML template shows, with appendix page numbers counted from `start`."""
     placements = plan.lookup()
@@ -341,7 +372,8 @@ def dossier_context(
         "open_gap_count": len(assessment.open_gaps),
         "overdue_count": sum(1 for gap in assessment.open_gaps if gap.overdue),
         "include_evidence": include_evidence,
-        "evidence_heading": TEXT["evidence_heading"],
+        "chapters": back_chapters(include_evidence, manifest),
+        "manifest": manifest_view(manifest) if manifest is not None else None,
         "light_note": TEXT["light"],
         "appendix": {
             "first": start if embedded else None,
@@ -357,6 +389,40 @@ def dossier_context(
             for row in view["evidence"]
             if row.link is None
         ],
+    }
+
+
+BACK_CHAPTER_NUMBERS = ("四", "五")
+"""Numbers of the chapters after 三、整改清单; which of them a dossier has depends on its options."""
+
+
+def back_chapters(include_evidence: bool, manifest: Manifest | None) -> dict[str, str]:
+    """Numbered headings of the chapters this dossier has after the gap list: the manifest, then the evidence."""
+    present = [key for key, wanted in (("manifest", manifest is not None), ("evidence", include_evidence)) if wanted]
+    return {key: TEXT["chapter"].format(number=number, title=TEXT[f"{key}_title"]) for key, number in zip(present, BACK_CHAPTER_NUMBERS)}
+
+
+def manifest_view(manifest: Manifest) -> dict:
+    """The 佐证材料清单: every evidence file with its SHA-256 (two lines of 32 digits), the fingerprint, how to check."""
+    folder = manifest.evidence_folder
+    rows = [
+        {
+            "path": printable(file.path),
+            "label": file.indicator_label or "—",
+            "size": f"{file.size:,}",
+            "pages": "—" if file.pages is None else file.pages,
+            "sha256": (file.sha256[:32], file.sha256[32:]) if file.sha256 else None,
+        }
+        for file in manifest.files
+    ]
+    return {
+        "folder": folder,
+        "intro": TEXT["manifest_intro"].format(folder=folder, count=manifest.file_count, size=f"{manifest.total_bytes:,}"),
+        "check": TEXT["manifest_check"].format(folder=folder),
+        "fingerprint": manifest.fingerprint,
+        "fingerprint_note": TEXT["manifest_fingerprint"],
+        "unhashed": TEXT["unhashed"],
+        "rows": rows,
     }
 
 
@@ -427,7 +493,7 @@ def _evidence_row(
     pages_range = placement.page_range(start) if placement is not None and include_evidence else None
     notes = [flag.message for flag in file.flags if file.usable]
     if placement is not None and placement.reuses is not None:
-        notes.append(TEXT["reused"].format(label=placement.reuses.indicator_label, name=placement.reuses.file.name))
+        notes.append(TEXT["reused"].format(label=placement.reuses.indicator_label, name=printable(placement.reuses.file.name)))
     if placement is not None and placement.note:
         notes.append(placement.note)
     if pages_range is None:
@@ -437,8 +503,8 @@ def _evidence_row(
     folder = file.path.rsplit("/", 1)[0] if "/" in file.path else ""
     return EvidenceRow(
         number=number,
-        name=file.name,
-        folder=folder,
+        name=printable(file.name),
+        folder=printable(folder),
         department=file.department or "",
         date=file.date_text or "",
         pages=pages,
