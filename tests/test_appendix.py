@@ -81,7 +81,7 @@ def evidence_file(root: Path, path: Path, kind: str, pages: int | None = 1, flag
 def placement(root: Path, file: EvidenceFile, offset: int = 0, title: str = "纳入国民经济和社会发展规划") -> Placement:
     """A placement of `file` under indicator （一）1, as plan_appendix makes it."""
     kind = "pdf" if file.kind == "pdf" else "image"
-    return Placement("org-1", "（一）1", title, file, source=root / file.path, kind=kind, pages=file.pages or 1, offset=offset)
+    return Placement("org-1", "（一）1", title, file, source=root / file.path, within=root, kind=kind, pages=file.pages or 1, offset=offset)
 
 
 def build(plan: AppendixPlan, tmp_path: Path, max_dpi: int = 150, back_pages: dict[str, int] | None = None) -> Path:
@@ -269,8 +269,13 @@ def test_plan_appends_usable_files_and_explains_the_rest(tmp_path: Path, sample_
     assert "video" in by_path["a/录像.mp4"].note
 
 
+BROKEN = "dead" * 16
+SLOW = "5104" * 16
+"""Content hashes the stand-in soffice fails on or is slow with (it sees copies named by content hash)."""
+
+
 def _fake_soffice(tmp_path: Path, monkeypatch) -> Path:
-    """A stand-in `soffice` on PATH that checks our command line, writes a 3-page PDF per input and logs each run."""
+    """A stand-in `soffice` on PATH that checks our command line, writes a 3-page PDF per input and logs each run's inputs."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     fake = bin_dir / "soffice"
@@ -283,10 +288,10 @@ def _fake_soffice(tmp_path: Path, monkeypatch) -> Path:
         "assert args[0].startswith('-env:UserInstallation=file://')\n"
         "out = pathlib.Path(args[args.index('--outdir') + 1])\n"
         "sources = [pathlib.Path(a) for a in args[args.index('--outdir') + 2:]]\n"
-        f"open({str(log)!r}, 'a').write(' '.join(s.name for s in sources) + '\\n')\n"
+        f"open({str(log)!r}, 'a').write(' '.join(map(str, sources)) + '\\n')\n"
         "for source in sources:\n"
-        "    if 'slow' in source.name: __import__('time').sleep(10)\n"
-        "    if 'broken' in source.name: continue\n"
+        f"    if source.stem == {SLOW!r}: __import__('time').sleep(10)\n"
+        f"    if source.stem == {BROKEN!r}: continue\n"
         "    pdf = pikepdf.new(); [pdf.add_blank_page() for _ in range(3)]; pdf.save(out / (source.stem + '.pdf'))\n",
         encoding="utf-8",
     )
@@ -310,12 +315,15 @@ def test_office_files_go_through_soffice_when_it_is_installed(tmp_path: Path, sa
         evidence_file(root, make_docx(root / "c/broken.docx"), "docx", pages=None),
     ]
     files[1] = files[1].model_copy(update={"sha256": "b" * 64})
-    files[2] = files[2].model_copy(update={"sha256": "c" * 64})
+    files[2] = files[2].model_copy(update={"sha256": BROKEN})
     plan = plan_appendix(_with_evidence(sample_assessment, files), root, tmp_path / "cache")
     assert [p.pages for p in plan.embedded] == [3, 3]
     assert all(not p.source.is_relative_to(root) for p in plan.embedded)
     assert "转换失败" in plan.placements[2].note
-    assert len(log.read_text().splitlines()) == 2  # two files named 纪要.docx cannot share a run
+    [run] = log.read_text().splitlines()  # one run, though two inputs are named 纪要.docx
+    inputs = [Path(name) for name in run.split()]
+    assert len(inputs) == 3 and not any(path.is_relative_to(root) for path in inputs)  # LibreOffice only sees copies
+    assert not (tmp_path / "cache" / "staged").exists()
 
 
 def test_office_conversions_are_reused_while_the_content_is_unchanged(tmp_path: Path, sample_assessment, monkeypatch) -> None:
@@ -335,7 +343,7 @@ def test_a_conversion_that_times_out_is_tried_again_next_time(tmp_path: Path, sa
     monkeypatch.setattr(appendix, "OFFICE_TIMEOUT", 1)
     monkeypatch.setattr(appendix, "OFFICE_TIMEOUT_PER_FILE", 0)
     root = tmp_path / "evidence"
-    word = evidence_file(root, make_docx(root / "slow.docx"), "docx", pages=None)
+    word = evidence_file(root, make_docx(root / "slow.docx"), "docx", pages=None).model_copy(update={"sha256": SLOW})
     [placement] = plan_appendix(_with_evidence(sample_assessment, [word]), root, tmp_path / "cache").placements
     assert "转换失败" in placement.note and "超时" in caplog.text
     assert not (tmp_path / "cache" / "failed" / word.sha256).exists()
@@ -375,9 +383,11 @@ def test_chunks_bound_the_pages_held_open(tmp_path: Path, monkeypatch) -> None:
 def test_image_frames_reads_only_what_it_needs(tmp_path: Path) -> None:
     """A small photo is handed to img2pdf as the file itself (no decoding, no re-encoding)."""
     photo = make_jpeg(tmp_path / "small.jpg", (800, 600))
-    assert appendix.image_frames(photo, 150) == [photo]
+    with photo.open("rb") as handle:
+        assert appendix.image_frames(handle, 150) == [photo.read_bytes()]
     big = make_jpeg(tmp_path / "big.jpg", (6000, 4500))
-    [frame] = appendix.image_frames(big, 150)
+    with big.open("rb") as handle:
+        [frame] = appendix.image_frames(handle, 150)
     assert isinstance(frame, bytes) and Image.open(io.BytesIO(frame)).format == "JPEG"
 
 

@@ -1,4 +1,5 @@
-"""Hardening of the PDF 申报材料 (issue 9): reproducible bytes, the SHA-256 manifest page.
+"""Hardening of the PDF 申报材料 (issue 9): reproducible bytes, the SHA-256 manifest page, evidence
+read without following symlinks, hostile file names shown as typed.
 
 The sample dossier is built for real (`assess build --only pdf` in fresh processes); built
 documents are shared through module-scoped fixtures, as a build takes 10–25 s.
@@ -6,12 +7,15 @@ documents are shared through module-scoped fixtures, as a build takes 10–25 s.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -20,10 +24,17 @@ import pikepdf
 import pypdf
 import pytest
 
-from assess.manifest import MANIFEST_FILE, Manifest, ManifestFile, fingerprint, load_manifest
-from assess.project import load_project
-from assess.render.appendix import AppendixPlan, frame_page
-from assess.render.pdf import back_chapters, dossier_context, manifest_view
+import hostile
+from assess.assessment import Assessment, run_assessment
+from assess.data import load_data
+from assess.evidence import build_index
+from assess.evidence_folders import folder_name
+from assess.manifest import MANIFEST_FILE, Manifest, ManifestFile, build_manifest, fingerprint, load_manifest
+from assess.project import Project, load_project
+from assess.render import appendix
+from assess.render.appendix import AppendixPlan, UnsafeSource, frame_page, open_source
+from assess.render.pdf import back_chapters, dossier_context, manifest_view, render_pdf
+from test_appendix import make_docx, make_pdf
 from test_hardening_determinism import touch_everything
 from test_hardening_evidence import copy_sample
 
@@ -172,3 +183,129 @@ def test_a_file_that_could_not_be_hashed_says_so():
     [row] = manifest_view(manifest)["rows"]
     assert (row["label"], row["pages"], row["sha256"]) == ("—", "—", None)
     assert manifest_view(manifest)["unhashed"] == "（生成时无法读取）"
+
+
+# --- evidence is read without following symlinks; hostile names stay text -----------------
+
+BOLD_NAME = "<b>粗体<i>斜体（2023年7月15日）.pdf"
+"""Markup without a slash, so it stays one file name (SCRIPT_PATH's </script> makes a sub-folder)."""
+NAMES = [hostile.SCRIPT_PATH, hostile.FORMULA_PATH, hostile.FORMULA_NAME, hostile.NEWLINE_NAME, hostile.LONG_NAME, BOLD_NAME]
+"""Hostile names (paths inside the indicator folder), each a one-page PDF saying NAME<n>-PAGE-1."""
+SWAPPED_PDF = "2023年8月 会议记录.pdf"
+SWAPPED_WORD = "2023年8月 工作总结.docx"
+SWAPPED_FOLDER = "区卫健委"
+SECRET = "SECRET"
+
+
+@dataclass
+class HostileDossier:
+    project: Project
+    folder: str
+    """The indicator folder holding the files, relative to evidence/."""
+    assessment: Assessment
+    path: Path
+    pages: list[str]
+
+
+def swap_for_symlinks(home: Path, outside: Path) -> None:
+    """After indexing: two files and a department folder become symlinks to lookalikes outside the project."""
+    outside.mkdir()
+    make_pdf(outside / SWAPPED_PDF, 1, SECRET)
+    make_docx(outside / SWAPPED_WORD)  # its text is the same as the original's, so the check is that nothing was converted
+    make_pdf(outside / SWAPPED_FOLDER / "2023年9月 台账.pdf", 1, SECRET + "FOLDER")
+    for name in (SWAPPED_PDF, SWAPPED_WORD):
+        (home / name).unlink()
+        (home / name).symlink_to(outside / name)
+    shutil.rmtree(home / SWAPPED_FOLDER)
+    (home / SWAPPED_FOLDER).symlink_to(outside / SWAPPED_FOLDER, target_is_directory=True)
+
+
+@pytest.fixture(scope="module")
+def hostile_dossier(tmp_path_factory, repo_root) -> HostileDossier:
+    """Hostile names and three symlink swaps between indexing and rendering, in one dossier of a bare project."""
+    root = tmp_path_factory.mktemp("hostile-pdf")
+    shutil.copy(repo_root / "assess.yaml", root / "assess.yaml")
+    for part in ("standards", "templates"):
+        shutil.copytree(repo_root / part, root / part)
+    project = load_project(root)
+    indicator = next(i for i in project.standard.indicators if i.id == hostile.INDICATOR_ID)
+    home = project.path("evidence") / folder_name(indicator)
+    for n, name in enumerate(NAMES):
+        make_pdf(home / name, 1, f"NAME{n}")
+    make_pdf(home / SWAPPED_PDF, 1, "ORIGINAL")
+    make_docx(home / SWAPPED_WORD)
+    make_pdf(home / SWAPPED_FOLDER / "2023年9月 台账.pdf", 1, "LEDGER")
+    index = build_index(project)
+    assessment = run_assessment(project, index, load_data(project))
+    swap_for_symlinks(home, root.parent / f"{root.name}-outside")
+    target = project.path("output") / "申报材料.pdf"
+    render_pdf(assessment, project, target, manifest=build_manifest(index, project))
+    with pdfplumber.open(target) as pdf:
+        pages = [page.extract_text() or "" for page in pdf.pages]
+    return HostileDossier(project, home.name, assessment, target, pages)
+
+
+def test_a_file_swapped_for_a_symlink_after_indexing_is_never_read(hostile_dossier):
+    text = "".join(hostile_dossier.pages)
+    assert SECRET not in text and "ORIGINAL-PAGE-1" not in text and "LEDGER-PAGE-1" not in text
+    assert SECRET.encode() not in hostile_dossier.path.read_bytes()
+    omitted = squeeze(text)
+    for name in (SWAPPED_PDF, SWAPPED_WORD, "2023年9月 台账.pdf"):
+        assert squeeze(f"{name}此文件已不是佐证材料文件夹中的普通文件（可能已被换成符号链接），出于安全考虑未读取") in omitted
+
+
+def test_an_office_file_swapped_for_a_symlink_is_never_converted(hostile_dossier):
+    cache = hostile_dossier.project.path("output") / ".cache" / "office-pdf"
+    assert not list((cache / "pdf").glob("*.pdf")) and not list((cache / "failed").glob("*"))  # nothing converted, nothing failed
+    assert not (cache / "staged").exists()
+
+
+def table_cells(dossier: Path) -> set[str]:
+    """The text of every table cell of the dossier, whitespace removed (cells wrap long names anywhere)."""
+    with pdfplumber.open(dossier) as pdf:
+        return {squeeze(cell) for page in pdf.pages for table in page.extract_tables() for row in table for cell in row if cell}
+
+
+def outline_titles(dossier: Path) -> list[str]:
+    """Every bookmark title, depth first."""
+
+    def walk(items) -> list[str]:
+        return [title for item in items for title in (walk(item) if isinstance(item, list) else [item.title])]
+
+    return walk(pypdf.PdfReader(dossier).outline)
+
+
+def test_hostile_file_names_are_shown_as_typed(hostile_dossier):
+    cells = table_cells(hostile_dossier.path)
+    titles = outline_titles(hostile_dossier.path)
+    for name in NAMES:
+        shown = name.replace("\n", "□")  # a control character is drawn as □, as the stamps draw it
+        assert squeeze(f"{hostile_dossier.folder}/{shown}") in cells, name  # 佐证材料清单: the full path
+        file_name = shown.rsplit("/", 1)[-1]
+        assert squeeze(file_name) in cells, name  # the indicator's evidence table: the file name
+        assert any(title.startswith(f"{file_name}（第 ") for title in titles), name  # its bookmark, unshortened
+
+
+def test_every_hostile_file_is_appended_with_its_own_pages(hostile_dossier):
+    appended = [page for page in hostile_dossier.pages if re.search(r"NAME\d-PAGE-1", page)]
+    assert sorted(re.search(r"NAME(\d)-PAGE-1", page).group(1) for page in appended) == [str(n) for n in range(len(NAMES))]
+    assert all("第1页/共1页" in page for page in appended)
+
+
+def test_open_source_refuses_symlinks_special_files_and_paths_leading_out(tmp_path):
+    evidence, outside = tmp_path / "evidence", tmp_path / "outside"
+    make_pdf(evidence / "a.pdf", 1, "A")
+    make_pdf(outside / "b.pdf", 1, "B")
+    (evidence / "link.pdf").symlink_to(outside / "b.pdf")
+    (evidence / "dept").symlink_to(outside, target_is_directory=True)
+    os.mkfifo(evidence / "pipe.pdf")
+    with open_source(evidence / "a.pdf", evidence) as handle:
+        assert handle.read(5) == b"%PDF-"
+    with pytest.raises(OSError) as caught:
+        open_source(evidence / "link.pdf", evidence)
+    assert caught.value.errno == errno.ELOOP
+    with pytest.raises(UnsafeSource, match="outside the evidence folder"):
+        open_source(evidence / "dept" / "b.pdf", evidence)
+    with pytest.raises(UnsafeSource, match="not a regular file"):
+        open_source(evidence / "pipe.pdf", evidence)  # returns at once: a named pipe never blocks the build
+    assert appendix.source_problem(evidence / "gone.pdf", evidence).startswith("文件不存在")

@@ -11,11 +11,14 @@ the chunk pages under them, copying from the files as it writes.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import logging
+import os
 import pickle
 import shutil
+import stat
 import subprocess
 import sys
 import unicodedata
@@ -24,7 +27,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import BinaryIO, Literal
 
 import img2pdf
 import pikepdf
@@ -68,6 +71,7 @@ PageSource = Literal["pdf", "image"]
 
 TEXT = {
     "missing": "文件不存在（可能已被移动或删除），请重新运行 assess index",
+    "unsafe": "此文件已不是佐证材料文件夹中的普通文件（可能已被换成符号链接），出于安全考虑未读取；请放入文件本身后重新生成",
     "no_soffice": "未安装 LibreOffice，Word/Excel 文件未能转换；请另存为 PDF 放入同一文件夹，或安装 LibreOffice 后重新生成",
     "office_failed": "LibreOffice 转换失败，请另存为 PDF 放入同一文件夹",
     "office_timeout": "LibreOffice 转换 {count} 个 Word/Excel 文件超时，未转换的文件不附原件",
@@ -101,6 +105,8 @@ class Placement:
     indicator_title: str
     file: EvidenceFile
     source: Path | None = None
+    within: Path | None = None
+    """The folder `source` must really lie in when it is opened (evidence/ for evidence files)."""
     kind: PageSource | None = None
     pages: int = 0
     offset: int = 0
@@ -152,7 +158,7 @@ def plan_appendix(assessment: Assessment, evidence_root: Path, office_cache: Pat
 
     Word/Excel files are converted to PDF first (see convert_office_files), so their pages can be counted.
     """
-    converted = convert_office_files(_office_sources(assessment, evidence_root), office_cache)
+    converted = convert_office_files(_office_sources(assessment, evidence_root), office_cache, evidence_root)
     placements: list[Placement] = []
     first_by_content: dict[str, Placement] = {}
     offset = 0
@@ -179,15 +185,16 @@ def _place(
     if not file.usable:
         return _replace(base, note="；".join(flag.message for flag in file.flags))
     path = evidence_root / file.path
-    if not path.is_file():
-        return _replace(base, note=TEXT["missing"])
+    problem = source_problem(path, evidence_root)
+    if problem is not None:
+        return _replace(base, note=problem)
     earlier = first_by_content.get(file.sha256)
     if earlier is not None:
-        return _replace(base, source=earlier.source, kind=earlier.kind, pages=earlier.pages, reuses=earlier)
+        return _replace(base, source=earlier.source, within=earlier.within, kind=earlier.kind, pages=earlier.pages, reuses=earlier)
     if file.kind == "pdf":
-        return _replace(base, source=path, kind="pdf", pages=file.pages or count_pdf_pages(path))
+        return _replace(base, source=path, within=evidence_root, kind="pdf", pages=file.pages or count_pdf_pages(path, evidence_root))
     if file.kind in IMAGE_KINDS:
-        return _replace(base, source=path, kind="image", pages=file.pages or 1)
+        return _replace(base, source=path, within=evidence_root, kind="image", pages=file.pages or 1)
     if file.kind in OFFICE_KINDS:
         return _place_office(base, converted.get(file.sha256))
     note = TEXT["heic"] if file.kind == "heic" else TEXT["kind"].format(kind=file.kind)
@@ -209,10 +216,54 @@ def _replace(placement: Placement, **changes) -> Placement:
     return Placement(**{**placement.__dict__, **changes})
 
 
-def count_pdf_pages(path: Path) -> int:
+def count_pdf_pages(path: Path, within: Path | None = None) -> int:
     """Page count of a PDF (reads only its page tree)."""
-    with pikepdf.open(path) as pdf:
+    with open_source(path, within) as handle, pikepdf.open(handle) as pdf:
         return len(pdf.pages)
+
+
+class UnsafeSource(OSError):
+    """A page source that is not a regular file really inside its folder (a symlink, a named pipe, a path leading out)."""
+
+
+def open_source(path: Path, within: Path | None) -> BinaryIO:
+    """Open a page source read-only: never through a symlink, never a special file, never outside `within`.
+
+    O_NOFOLLOW refuses a file swapped for a symlink after indexing; the file actually opened (as the
+    kernel names it) must lie inside `within`, so a parent folder swapped for a symlink is refused
+    too; O_NONBLOCK keeps a named pipe from blocking the open. Like the index, it never follows a
+    link to read /etc/passwd into a dossier.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise UnsafeSource(errno.EINVAL, "not a regular file", str(path))
+        if within is not None and not _opened_path(fd, path).is_relative_to(within.resolve()):
+            raise UnsafeSource(errno.EACCES, "outside the evidence folder", str(path))
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _opened_path(fd: int, path: Path) -> Path:
+    """Where an open file really is: the kernel's name for it (Linux), else its resolved path."""
+    try:
+        return Path(os.readlink(f"/proc/self/fd/{fd}"))
+    except OSError:
+        return path.resolve()
+
+
+def source_problem(path: Path, within: Path) -> str | None:
+    """Why an evidence file cannot be a page source now (gone, replaced by a symlink, unreadable), or None."""
+    try:
+        open_source(path, within).close()
+    except FileNotFoundError:
+        return TEXT["missing"]
+    except OSError as exc:
+        return TEXT["unsafe"] if isinstance(exc, UnsafeSource) or exc.errno == errno.ELOOP else TEXT["unreadable"]
+    return None
 
 
 def office_converter() -> str | None:
@@ -226,18 +277,18 @@ def _office_sources(assessment: Assessment, evidence_root: Path) -> dict[str, Pa
     for result in assessment.indicators:
         for file in result.evidence:
             path = evidence_root / file.path
-            if file.kind in OFFICE_KINDS and file.usable and path.is_file():
+            if file.kind in OFFICE_KINDS and file.usable and source_problem(path, evidence_root) is None:
                 sources.setdefault(file.sha256, path)
     return sources
 
 
-def convert_office_files(sources: dict[str, Path], cache: Path) -> dict[str, Path]:
+def convert_office_files(sources: dict[str, Path], cache: Path, evidence_root: Path) -> dict[str, Path]:
     """Content hash → PDF, for each file LibreOffice converts; a content is converted once, ever.
 
     The cache (output/.cache/office-pdf) keeps one PDF per content hash, and a marker for content
     LibreOffice could not convert; entries for files no longer in the evidence are removed.
-    Files are converted in as few LibreOffice runs as their names allow (its output is named after
-    the input's stem).
+    LibreOffice never opens evidence/: it converts copies (named by content hash, so one run takes
+    them all) read through open_source, so a symlink swapped in after indexing is never followed.
     """
     done, failed = cache / "pdf", cache / "failed"
     for stale in [*done.glob("*.pdf"), *failed.glob("*")]:
@@ -248,29 +299,36 @@ def convert_office_files(sources: dict[str, Path], cache: Path) -> dict[str, Pat
     for folder in (done, failed):
         folder.mkdir(parents=True, exist_ok=True)
     todo = {sha: path for sha, path in sources.items() if not (done / f"{sha}.pdf").is_file() and not (failed / sha).exists()}
-    for batch in _unique_stem_batches(todo):
-        try:
-            converted = convert_office(list(batch.values()), cache / "incoming", cache / "profile")
-        except subprocess.TimeoutExpired:
-            LOGGER.warning(TEXT["office_timeout"].format(count=len(batch)))
-            continue  # not marked as failed: a slow machine may manage next time
-        for sha, path in batch.items():
-            if path in converted:
-                converted[path].replace(done / f"{sha}.pdf")
+    copies = _staged_copies(todo, cache / "staged", evidence_root)
+    try:
+        converted = convert_office(list(copies.values()), cache / "incoming", cache / "profile") if copies else {}
+    except subprocess.TimeoutExpired:
+        LOGGER.warning(TEXT["office_timeout"].format(count=len(copies)))  # none marked as failed: a slow machine may manage next time
+    else:
+        for sha, copy in copies.items():
+            if copy in converted:
+                converted[copy].replace(done / f"{sha}.pdf")
             else:
                 (failed / sha).touch()
+    finally:
+        shutil.rmtree(cache / "staged", ignore_errors=True)
     return {sha: done / f"{sha}.pdf" for sha in sources if (done / f"{sha}.pdf").is_file()}
 
 
-def _unique_stem_batches(files: dict[str, Path]) -> list[dict[str, Path]]:
-    """Split files so that no two in a batch share a stem (LibreOffice would write both to stem.pdf)."""
-    batches: list[dict[str, Path]] = []
+def _staged_copies(files: dict[str, Path], staged: Path, evidence_root: Path) -> dict[str, Path]:
+    """Content hash → a copy named `<hash><suffix>` in an emptied `staged` folder; files that cannot be read safely are left out."""
+    shutil.rmtree(staged, ignore_errors=True)
+    staged.mkdir(parents=True)
+    copies = {}
     for sha, path in files.items():
-        batch = next((b for b in batches if path.stem not in {p.stem for p in b.values()}), None)
-        if batch is None:
-            batches.append(batch := {})
-        batch[sha] = path
-    return batches
+        copy = staged / f"{sha}{path.suffix.lower()}"
+        try:
+            with open_source(path, evidence_root) as source, copy.open("wb") as out:
+                shutil.copyfileobj(source, out)
+        except OSError:
+            continue
+        copies[sha] = copy
+    return copies
 
 
 def convert_office(paths: list[Path], outdir: Path, profile: Path) -> dict[Path, Path]:
@@ -423,14 +481,15 @@ class _ChunkWriter:
     def _source_pages(self, placement: Placement, max_dpi: int) -> list[pikepdf.Page]:
         """The source's pages, kept open until this chunk is saved."""
         self.opened += 1
+        handle = self.sources.enter_context(open_source(placement.source, placement.within))
         if placement.kind == "pdf":
-            source = self.sources.enter_context(pikepdf.open(placement.source))
-            self.bytes += placement.source.stat().st_size
+            source = self.sources.enter_context(pikepdf.open(handle))
+            self.bytes += os.fstat(handle.fileno()).st_size
             if any("/Annots" in page.obj for page in source.pages):
                 source.flatten_annotations("print")
         else:
-            frames = image_frames(placement.source, max_dpi)
-            self.bytes += sum(len(f) if isinstance(f, bytes) else f.stat().st_size for f in frames)
+            frames = image_frames(handle, max_dpi)
+            self.bytes += sum(len(frame) for frame in frames)
             document = img2pdf.convert_to_docobject(
                 *frames,
                 engine=img2pdf.Engine.pikepdf,
@@ -513,11 +572,12 @@ def _fit_image(width_px: int, height_px: int, _dpi) -> tuple[float, float, float
     return width_px * scale, height_px * scale, width_px * scale, height_px * scale
 
 
-def image_frames(path: Path, max_dpi: int) -> list[Path | bytes]:
-    """What img2pdf should embed: the file itself, or JPEG frames downscaled to `max_dpi`."""
-    with Image.open(path) as image:
+def image_frames(image_file: BinaryIO, max_dpi: int) -> list[bytes]:
+    """What img2pdf should embed: the file's bytes as they are, or JPEG frames downscaled to `max_dpi`."""
+    with Image.open(image_file) as image:
         if image.mode == "1" or downscale_factor(oriented_size(image), max_dpi) is None:
-            return [path]
+            image_file.seek(0)
+            return [image_file.read()]
         return [_downscaled_jpeg(frame, max_dpi) for frame in ImageSequence.Iterator(image)]
 
 
