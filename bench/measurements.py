@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import cProfile
+import inspect
 import os
 import pstats
 import shutil
@@ -156,13 +157,26 @@ def startup_row(bench: Bench) -> Row:
     return fill(Row("startup", "启动（assess --version）"), outcome["cli"])
 
 
-def prepared_assessment(bench: Bench):
-    """The district's assessment, computed once for the renderer measurements."""
+@dataclass(frozen=True)
+class Prepared:
+    """What the renderers take, computed once: the assessment, and what `assess build` also hands the dossier."""
+
+    assessment: object
+    dossier_options: dict
+
+
+def prepare(bench: Bench) -> Prepared:
+    """The district's assessment, and the evidence manifest when render_pdf takes one (as `assess build` passes it)."""
     build_index = entry("assess.evidence", "build_index")
     load_data = entry("assess.data", "load_data")
     run_assessment = entry("assess.assessment", "run_assessment")
     project = load_project(bench.root)
-    return run_assessment(project, build_index(project), load_data(project))
+    index = build_index(project)
+    assessment = run_assessment(project, index, load_data(project))
+    options = {}
+    if "manifest" in inspect.signature(entry("assess.render.pdf", "render_pdf")).parameters:
+        options["manifest"] = entry("assess.manifest", "build_manifest")(index, project)
+    return Prepared(assessment, options)
 
 
 def render_rows(bench: Bench) -> list[Row]:
@@ -173,10 +187,10 @@ def render_rows(bench: Bench) -> list[Row]:
     """
     read_all(bench.files)
     try:
-        assessment = prepared_assessment(bench)
+        prepared = prepare(bench)
         problem = None
     except Exception as exc:  # the renderers need it; the raw-tool anchor does not
-        assessment, problem = None, exc
+        prepared, problem = None, exc
     out = bench.work / "render"
     out.mkdir(parents=True, exist_ok=True)
     pages: dict[str, list[int]] = {"full": [], "light": []}
@@ -195,10 +209,10 @@ def render_rows(bench: Bench) -> list[Row]:
         bench.runs,
         {
             "anchor": bench.raw_merge_seconds,
-            "full": needs_assessment(lambda: dossier_seconds(bench, assessment, out / "dossier.pdf", True, pages["full"])),
-            "light": needs_assessment(lambda: dossier_seconds(bench, assessment, out / "dossier-light.pdf", False, pages["light"])),
-            "docx": needs_assessment(lambda: renderer_seconds("assess.render.docx", "render_docx", bench, assessment, out / "report.docx")),
-            "xlsx": needs_assessment(lambda: renderer_seconds("assess.render.xlsx", "render_xlsx", bench, assessment, out / "workbook.xlsx")),
+            "full": needs_assessment(lambda: dossier_seconds(bench, prepared, out / "dossier.pdf", True, pages["full"])),
+            "light": needs_assessment(lambda: dossier_seconds(bench, prepared, out / "dossier-light.pdf", False, pages["light"])),
+            "docx": needs_assessment(lambda: renderer_seconds("assess.render.docx", "render_docx", bench, prepared.assessment, out / "report.docx")),
+            "xlsx": needs_assessment(lambda: renderer_seconds("assess.render.xlsx", "render_xlsx", bench, prepared.assessment, out / "workbook.xlsx")),
         },
     )
     full, light = rounds["full"], rounds["light"]
@@ -212,7 +226,7 @@ def render_rows(bench: Bench) -> list[Row]:
         fill(Row("dossier", "完整申报材料（含佐证）"), full),
         fill(Row("html", "HTML 部分（WeasyPrint）", unit="页/秒"), pages_per_second),
         fill(Row("html_seconds", "HTML 部分（WeasyPrint）"), light),
-        font_subset_row(bench, assessment, problem, out / "dossier-profiled.pdf"),
+        font_subset_row(bench, prepared, problem, out / "dossier-profiled.pdf"),
         fill(Row("docx", "Word 自评报告"), rounds["docx"]),
         fill(Row("xlsx", "Excel 自评表"), rounds["xlsx"]),
     ]
@@ -221,12 +235,12 @@ def render_rows(bench: Bench) -> list[Row]:
     return rows
 
 
-def dossier_seconds(bench: Bench, assessment, target: Path, include_evidence: bool, pages: list[int]) -> float:
+def dossier_seconds(bench: Bench, prepared: Prepared, target: Path, include_evidence: bool, pages: list[int]) -> float:
     """Wall time of one dossier (full or light); its page count goes into `pages`."""
     from pypdf import PdfReader
 
     render_pdf = entry("assess.render.pdf", "render_pdf")
-    elapsed = seconds(lambda: render_pdf(assessment, bench.project, target, include_evidence=include_evidence))
+    elapsed = seconds(lambda: render_pdf(prepared.assessment, bench.project, target, include_evidence=include_evidence, **prepared.dossier_options))
     pages.append(len(PdfReader(target).pages))
     return elapsed
 
@@ -237,7 +251,7 @@ def renderer_seconds(module: str, name: str, bench: Bench, assessment, target: P
     return seconds(lambda: render(assessment, bench.project, target))
 
 
-def font_subset_row(bench: Bench, assessment, problem: Exception | None, target: Path) -> Row:
+def font_subset_row(bench: Bench, prepared: Prepared | None, problem: Exception | None, target: Path) -> Row:
     """Share of the HTML part spent subsetting fonts, from one cProfile'd render (limit: not dominant)."""
     row = Row("font_subset", "字体子集化占 HTML 部分", unit="%", limit=50, note=subsetter())
     try:
@@ -245,7 +259,7 @@ def font_subset_row(bench: Bench, assessment, problem: Exception | None, target:
             raise problem
         render_pdf = entry("assess.render.pdf", "render_pdf")
         profile = cProfile.Profile()
-        profile.runcall(render_pdf, assessment, bench.project, target, include_evidence=False)
+        profile.runcall(render_pdf, prepared.assessment, bench.project, target, include_evidence=False, **prepared.dossier_options)
     except Exception as exc:
         return fill(row, exc)
     stats = pstats.Stats(profile).stats
