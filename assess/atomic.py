@@ -6,6 +6,7 @@ import io
 import json
 import os
 import re
+import shutil
 import tempfile
 import time
 import zipfile
@@ -28,8 +29,10 @@ class OutputError(AssessError):
 
 _TEMP_NAME = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")
 """Names atomic_path gives its temporary files: `.<target name>.<8 random characters>.tmp`."""
+_WORK_FOLDER = re.compile(r"^\.assess-[a-z]+-[a-z0-9_]{8}$")
+"""Names work_folder gives its folders: `.assess-<kind>-<8 random characters>`."""
 STALE_AFTER = 60
-"""Seconds after its last write that a temporary file is taken to be left over by a killed process."""
+"""Seconds after its last write that a temporary file (or working folder) is taken to be left over by a killed process."""
 
 
 @contextmanager
@@ -52,11 +55,19 @@ def atomic_path(target: Path) -> Iterator[Path]:
         temp.unlink(missing_ok=True)
 
 
-def remove_stale_temps(folder: Path) -> list[Path]:
-    """Delete temporary files a killed run left in `folder` (hidden, never taken for outputs); return them.
+@contextmanager
+def work_folder(parent: Path, kind: str) -> Iterator[Path]:
+    """A private folder in `parent` for one run's intermediate files; removed afterwards, or by remove_stale_temps if the run is killed."""
+    with tempfile.TemporaryDirectory(prefix=f".assess-{kind}-", dir=parent) as name:
+        yield Path(name)
 
-    Only names atomic_path makes, and only once untouched for STALE_AFTER seconds, so a write still
-    in progress in another command is never pulled from under it. Call it holding the project lock.
+
+def remove_stale_temps(folder: Path) -> list[Path]:
+    """Delete temporary files and working folders a killed run left in `folder` (hidden, never taken for outputs); return them.
+
+    Only names atomic_path and work_folder make, and only once untouched for STALE_AFTER seconds,
+    so work still in progress in another command is never pulled from under it. Call it holding
+    the project lock.
     """
     removed = []
     cutoff = time.time() - STALE_AFTER
@@ -68,10 +79,20 @@ def remove_stale_temps(folder: Path) -> list[Path]:
         try:
             if _TEMP_NAME.match(entry.name) and entry.is_file(follow_symlinks=False) and entry.stat().st_mtime < cutoff:
                 os.unlink(entry.path)
-                removed.append(Path(entry.path))
+            elif _WORK_FOLDER.match(entry.name) and entry.is_dir(follow_symlinks=False) and _last_write(entry.path) < cutoff:
+                shutil.rmtree(entry.path)
+            else:
+                continue
+            removed.append(Path(entry.path))
         except OSError:
             continue  # gone already, or not ours to remove: leave it
     return removed
+
+
+def _last_write(folder: str) -> float:
+    """The latest modification time of a folder and of the entries directly in it."""
+    with os.scandir(folder) as entries:
+        return max([os.lstat(folder).st_mtime, *(entry.stat(follow_symlinks=False).st_mtime for entry in entries)])
 
 
 def _current_umask() -> int:

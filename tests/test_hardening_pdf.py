@@ -1,5 +1,5 @@
 """Hardening of the PDF 申报材料 (issue 9): reproducible bytes, the SHA-256 manifest page, evidence
-read without following symlinks, hostile file names shown as typed.
+read without following symlinks, hostile file names shown as typed, a killed build cleaned up after.
 
 The sample dossier is built for real (`assess build --only pdf` in fresh processes); built
 documents are shared through module-scoped fixtures, as a build takes 10–25 s.
@@ -15,6 +15,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -26,6 +27,8 @@ import pytest
 
 import hostile
 from assess.assessment import Assessment, run_assessment
+from assess.atomic import STALE_AFTER, remove_stale_temps
+from assess.build import BuildOptions, build
 from assess.data import load_data
 from assess.evidence import build_index
 from assess.evidence_folders import folder_name
@@ -34,7 +37,8 @@ from assess.project import Project, load_project
 from assess.render import appendix
 from assess.render.appendix import AppendixPlan, UnsafeSource, frame_page, open_source
 from assess.render.pdf import back_chapters, dossier_context, manifest_view, render_pdf
-from test_appendix import make_docx, make_pdf
+from test_appendix import make_docx, make_jpeg, make_pdf
+from test_hardening_faults import kill, start_stopped
 from test_hardening_determinism import touch_everything
 from test_hardening_evidence import copy_sample
 
@@ -119,22 +123,28 @@ def squeeze(text: str) -> str:
     return re.sub(r"\s", "", text)
 
 
-def manifest_rows(dossier: Path) -> list[list[str]]:
+@pytest.fixture(scope="module")
+def sample_pages(two_builds) -> list[str]:
+    """The text of every page of the sample dossier."""
+    with pdfplumber.open(two_builds[0]) as pdf:
+        return [page.extract_text() or "" for page in pdf.pages]
+
+
+def manifest_rows(dossier: Path, pages: list[str]) -> list[list[str]]:
     """The rows of the manifest table, over all its pages (pages whose running header names the chapter)."""
     rows = []
     with pdfplumber.open(dossier) as pdf:
-        for page in pdf.pages:
-            header = (page.extract_text() or "").split("\n")[0]
-            if header.endswith(MANIFEST_HEADING):
-                [table] = page.extract_tables()
+        for number, text in enumerate(pages):
+            if text.split("\n")[0].endswith(MANIFEST_HEADING):
+                [table] = pdf.pages[number].extract_tables()
                 rows += [row for row in table if row[0] != "序号"]
     return rows
 
 
-def test_the_manifest_page_lists_every_indexed_file_with_its_sha256(two_builds):
+def test_the_manifest_page_lists_every_indexed_file_with_its_sha256(two_builds, sample_pages):
     root = two_builds[0].parent.parent
     index = json.loads((root / "output" / "evidence-index.json").read_text(encoding="utf-8"))
-    rows = manifest_rows(two_builds[0])
+    rows = manifest_rows(two_builds[0], sample_pages)
     assert [squeeze(row[1]) for row in rows] == [squeeze(f["path"]) for f in index["files"]]
     for row, file in zip(rows, index["files"]):
         on_disk = hashlib.sha256((root / "evidence" / file["path"]).read_bytes()).hexdigest()
@@ -143,14 +153,13 @@ def test_the_manifest_page_lists_every_indexed_file_with_its_sha256(two_builds):
     assert [row[0] for row in rows] == [str(n) for n in range(1, len(index["files"]) + 1)]
 
 
-def test_the_manifest_page_prints_the_fingerprint_and_how_to_check(two_builds):
+def test_the_manifest_page_prints_the_fingerprint_and_how_to_check(two_builds, sample_pages):
     root = two_builds[0].parent.parent
     project = load_project(root)
     manifest = load_manifest(root / "output" / MANIFEST_FILE, project)
     lines = "".join(f"{f.sha256}  {f.path}\n" for f in sorted(manifest.files, key=lambda f: f.path))
     assert manifest.fingerprint == hashlib.sha256(lines.encode()).hexdigest()
-    with pdfplumber.open(two_builds[0]) as pdf:
-        text = squeeze("".join(page.extract_text() or "" for page in pdf.pages))
+    text = squeeze("".join(sample_pages))
     assert f"整套材料指纹（SHA-256）：{manifest.fingerprint}" in text
     assert "在项目文件夹中运行assessverify" in text and "sha256sum" in text
     assert f"中的全部{manifest.file_count}个文件" in text
@@ -309,3 +318,68 @@ def test_open_source_refuses_symlinks_special_files_and_paths_leading_out(tmp_pa
     with pytest.raises(UnsafeSource, match="not a regular file"):
         open_source(evidence / "pipe.pdf", evidence)  # returns at once: a named pipe never blocks the build
     assert appendix.source_problem(evidence / "gone.pdf", evidence).startswith("文件不存在")
+
+
+# --- a killed build ----------------------------------------------------------------------
+
+STOP_BEFORE_ASSEMBLY = """
+import assess.render.pdf as pdf
+import assess.render.appendix as appendix
+appendix.PARALLEL_PAGES = 1
+pdf._assemble = lambda *args: stop("assembly")
+"""
+"""Stop the dossier once laid out and its appendix chunks written (by a second process), before it is assembled."""
+
+
+def bare_project(root: Path, repo_root: Path) -> Project:
+    """Configuration, standard and templates of the sample, and a little evidence of its own."""
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copy(repo_root / "assess.yaml", root / "assess.yaml")
+    for part in ("standards", "templates"):
+        shutil.copytree(repo_root / part, root / part)
+    return load_project(root)
+
+
+def age(path: Path) -> None:
+    """Date a file or folder (and what is in it) back past STALE_AFTER, as if its process died long ago."""
+    old = time.time() - STALE_AFTER - 5
+    for entry in [*path.rglob("*"), path] if path.is_dir() else [path]:
+        os.utime(entry, (old, old))
+
+
+def test_a_killed_pdf_build_keeps_the_old_dossier_and_the_next_build_removes_its_leftovers(tmp_path, repo_root):
+    project = bare_project(tmp_path / "项目", repo_root)
+    home = project.path("evidence") / folder_name(project.standard.indicators[0])
+    make_pdf(home / "2023年7月15日 规划.pdf", 3, "PLAN")
+    make_jpeg(home / "2023年7月15日 照片.jpg", (1200, 900))
+    output = project.path("output")
+    dossier = build(project, BuildOptions(only=("pdf",))).written["pdf"]
+    before = dossier.read_bytes()
+    child = start_stopped(STOP_BEFORE_ASSEMBLY, "-", "build", "--project", str(project.root), "--only", "pdf")
+    kill(child)
+    [work] = output.glob(".assess-pdf-*")
+    [temp] = output.glob(f".{dossier.name}.*.tmp")
+    assert (work / "dossier-html.pdf").is_file() and list(work.glob("appendix-*.pdf"))
+    assert dossier.read_bytes() == before
+    age(work)
+    age(temp)
+    young = output / ".assess-pdf-young_01"  # as if another process were laying out a dossier right now
+    young.mkdir()
+    assert build(project, BuildOptions(only=("pdf",))).written["pdf"] == dossier
+    assert [p.name for p in output.glob(".assess-pdf-*")] == [young.name]
+    assert list(output.glob("*.tmp")) == []
+    assert dossier.read_bytes() == before  # and, the inputs being the same, the same bytes
+
+
+def test_stale_working_folders_are_removed_only_when_old_and_named_as_ours(tmp_path):
+    names = [".assess-pdf-k3j_9x0a", ".assess-pdf-young123", ".assess-pdf-busy1234", ".assess-pdf", "assess-pdf-abcdefgh"]
+    for name in names:
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "dossier-html.pdf").write_bytes(b"%PDF-")
+        if name != ".assess-pdf-young123":
+            age(tmp_path / name)
+    os.utime(tmp_path / ".assess-pdf-busy1234" / "dossier-html.pdf")  # its process is still writing into it
+    (tmp_path / ".assess-pdf-linked12").symlink_to(tmp_path / ".assess-pdf-k3j_9x0a", target_is_directory=True)
+    os.utime(tmp_path / ".assess-pdf-linked12", (0, 0), follow_symlinks=False)
+    assert remove_stale_temps(tmp_path) == [tmp_path / ".assess-pdf-k3j_9x0a"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*names[1:], ".assess-pdf-linked12"])

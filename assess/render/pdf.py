@@ -14,7 +14,6 @@ import base64
 import json
 import logging
 import re
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -28,7 +27,7 @@ from weasyprint import CSS, HTML
 from weasyprint.document import Document
 
 from ..assessment import Assessment, Gap, IndicatorResult, TargetResult, Verdict
-from ..atomic import OutputError, atomic_path, document_time, write_json
+from ..atomic import OutputError, atomic_path, document_time, work_folder, write_json
 from ..errors import AssessError, display_path
 from ..manifest import Manifest
 from ..project import Project
@@ -126,8 +125,7 @@ def render_pdf(
     """
     html = HtmlPart(assessment, project, require_cjk_font(), manifest)
     guess_file = project.path("output") / LAYOUT_GUESS
-    with atomic_path(target) as temp, tempfile.TemporaryDirectory(prefix=".assess-pdf-", dir=target.parent) as work:
-        workdir = Path(work)
+    with atomic_path(target) as temp, work_folder(target.parent, "pdf") as workdir:
         office_cache = project.path("output") / OFFICE_CACHE
         plan = plan_appendix(assessment, project.path("evidence"), office_cache) if include_evidence else AppendixPlan()
         with appendix_writer(plan, workdir, max_dpi) as appendix_chunks:
