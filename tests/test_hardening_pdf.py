@@ -26,7 +26,7 @@ import pypdf
 import pytest
 
 import hostile
-from assess.assessment import Assessment, run_assessment
+from assess.assessment import run_assessment
 from assess.atomic import STALE_AFTER, remove_stale_temps
 from assess.build import BuildOptions, build
 from assess.data import load_data
@@ -56,16 +56,16 @@ main()
 """
 
 
-def start_build(root: Path, seed: int, appendix: str, *args: str) -> subprocess.Popen:
+def start_build(root: Path, seed: int, appendix_writer: str) -> subprocess.Popen:
     """`assess build --only pdf` in a fresh process with its own PYTHONHASHSEED and SOURCE_DATE_EPOCH."""
     env = {**os.environ, "PYTHONHASHSEED": str(seed), "SOURCE_DATE_EPOCH": str(EPOCH)}
-    command = [sys.executable, "-c", CHILD, appendix, "build", "--project", str(root), "--only", "pdf", *args]
+    command = [sys.executable, "-c", CHILD, appendix_writer, "build", "--project", str(root), "--only", "pdf"]
     return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
-def finish(build: subprocess.Popen) -> None:
-    output, _ = build.communicate(timeout=600)
-    assert build.returncode == 0, output
+def finish(process: subprocess.Popen) -> None:
+    output, _ = process.communicate(timeout=600)
+    assert process.returncode == 0, output
 
 
 def dossier_path(root: Path) -> Path:
@@ -78,9 +78,8 @@ def two_builds(tmp_path_factory, repo_root) -> tuple[Path, Path]:
     first = copy_sample(repo_root, tmp_path_factory.mktemp("here"))
     second = copy_sample(repo_root, tmp_path_factory.mktemp("elsewhere") / "另一个文件夹")
     touch_everything(second / "evidence", 1_600_000_000)
-    builds = [start_build(first, 1, "in-process"), start_build(second, 2, "parallel")]
-    for build in builds:
-        finish(build)
+    for process in [start_build(first, 1, "in-process"), start_build(second, 2, "parallel")]:
+        finish(process)
     return dossier_path(first), dossier_path(second)
 
 
@@ -173,8 +172,9 @@ def test_the_manifest_chapter_is_in_the_contents_and_the_bookmarks(two_builds):
     assert MANIFEST_HEADING in reader.pages[first].extract_text() and "整套材料指纹" in reader.pages[first].extract_text()
     contents = squeeze("".join(page.extract_text() for page in reader.pages[:first]))
     assert re.search(re.escape(squeeze(MANIFEST_HEADING)) + r"\.+" + str(first + 1), contents)  # 目录: leader and page number
-    evidence_children = reader.outline[reader.outline.index(next(i for i in reader.outline if getattr(i, "title", "") == "五、证明材料")) + 1]
-    assert isinstance(evidence_children, list) and evidence_children  # the evidence bookmarks sit under 五、证明材料
+    outline = reader.outline
+    evidence = next(n for n, item in enumerate(outline) if not isinstance(item, list) and item.title == "五、证明材料")
+    assert isinstance(outline[evidence + 1], list) and outline[evidence + 1]  # the evidence bookmarks sit under 五、证明材料
 
 
 def test_chapters_after_the_gap_list_are_numbered_by_what_the_dossier_has():
@@ -184,7 +184,10 @@ def test_chapters_after_the_gap_list_are_numbered_by_what_the_dossier_has():
 
 
 def test_a_file_that_could_not_be_hashed_says_so():
-    file = ManifestFile(path="a/b.pdf", indicator_id=None, indicator_label=None, size=0, sha256="", kind="unknown", pages=None, usable=False, flags=["unreadable"])
+    file = ManifestFile(
+        path="a/b.pdf", indicator_id=None, indicator_label=None, size=0, sha256="", kind="unknown",
+        pages=None, usable=False, flags=["unreadable"],
+    )  # fmt: skip
     manifest = Manifest(
         district="回民区", standard_id="x", report_date=date(2024, 6, 30), evidence_folder="evidence",
         file_count=1, total_bytes=0, fingerprint=fingerprint([file]), files=[file],
@@ -211,7 +214,6 @@ class HostileDossier:
     project: Project
     folder: str
     """The indicator folder holding the files, relative to evidence/."""
-    assessment: Assessment
     path: Path
     pages: list[str]
 
@@ -229,14 +231,20 @@ def swap_for_symlinks(home: Path, outside: Path) -> None:
     (home / SWAPPED_FOLDER).symlink_to(outside / SWAPPED_FOLDER, target_is_directory=True)
 
 
+def bare_project(root: Path, repo_root: Path) -> Project:
+    """Configuration, standard and templates of the sample, without data or evidence."""
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copy(repo_root / "assess.yaml", root / "assess.yaml")
+    for part in ("standards", "templates"):
+        shutil.copytree(repo_root / part, root / part)
+    return load_project(root)
+
+
 @pytest.fixture(scope="module")
 def hostile_dossier(tmp_path_factory, repo_root) -> HostileDossier:
     """Hostile names and three symlink swaps between indexing and rendering, in one dossier of a bare project."""
     root = tmp_path_factory.mktemp("hostile-pdf")
-    shutil.copy(repo_root / "assess.yaml", root / "assess.yaml")
-    for part in ("standards", "templates"):
-        shutil.copytree(repo_root / part, root / part)
-    project = load_project(root)
+    project = bare_project(root, repo_root)
     indicator = next(i for i in project.standard.indicators if i.id == hostile.INDICATOR_ID)
     home = project.path("evidence") / folder_name(indicator)
     for n, name in enumerate(NAMES):
@@ -251,7 +259,7 @@ def hostile_dossier(tmp_path_factory, repo_root) -> HostileDossier:
     render_pdf(assessment, project, target, manifest=build_manifest(index, project))
     with pdfplumber.open(target) as pdf:
         pages = [page.extract_text() or "" for page in pdf.pages]
-    return HostileDossier(project, home.name, assessment, target, pages)
+    return HostileDossier(project, home.name, target, pages)
 
 
 def test_a_file_swapped_for_a_symlink_after_indexing_is_never_read(hostile_dossier):
@@ -329,15 +337,6 @@ appendix.PARALLEL_PAGES = 1
 pdf._assemble = lambda *args: stop("assembly")
 """
 """Stop the dossier once laid out and its appendix chunks written (by a second process), before it is assembled."""
-
-
-def bare_project(root: Path, repo_root: Path) -> Project:
-    """Configuration, standard and templates of the sample, and a little evidence of its own."""
-    root.mkdir(parents=True, exist_ok=True)
-    shutil.copy(repo_root / "assess.yaml", root / "assess.yaml")
-    for part in ("standards", "templates"):
-        shutil.copytree(repo_root / part, root / part)
-    return load_project(root)
 
 
 def age(path: Path) -> None:
