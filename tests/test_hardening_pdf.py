@@ -39,6 +39,7 @@ from assess.render.appendix import AppendixPlan, UnsafeSource, frame_page, open_
 from assess.render.pdf import back_chapters, dossier_context, manifest_view, render_pdf
 from test_appendix import make_docx, make_jpeg, make_pdf
 from test_hardening_faults import kill, start_stopped
+from test_pdf_glyphs import missing_glyphs
 from test_hardening_determinism import touch_everything
 from test_hardening_evidence import copy_sample
 
@@ -301,6 +302,10 @@ def test_hostile_file_names_are_shown_as_typed(hostile_dossier):
         file_name = shown.rsplit("/", 1)[-1]
         assert squeeze(file_name) in cells, name  # the indicator's evidence table: the file name
         assert any(title.startswith(f"{file_name}（第 ") for title in titles), name  # its bookmark, unshortened
+
+
+def test_hostile_names_and_checksums_have_a_glyph_for_every_character(hostile_dossier):
+    assert missing_glyphs(hostile_dossier.path) == []  # □ for the newline, the fixed-width font of the SHA-256s
 
 
 def test_every_hostile_file_is_appended_with_its_own_pages(hostile_dossier):
