@@ -130,33 +130,30 @@ def sample_pages(two_builds) -> list[str]:
         return [page.extract_text() or "" for page in pdf.pages]
 
 
-def manifest_rows(dossier: Path, pages: list[str]) -> list[list[str]]:
-    """The rows of the manifest table, over all its pages (pages whose running header names the chapter)."""
-    rows = []
-    with pdfplumber.open(dossier) as pdf:
-        for number, text in enumerate(pages):
-            if text.split("\n")[0].endswith(MANIFEST_HEADING):
-                [table] = pdf.pages[number].extract_tables()
-                rows += [row for row in table if row[0] != "序号"]
-    return rows
+def manifest_text(pages: list[str]) -> str:
+    """The text of the manifest chapter's pages (their running header names it), whitespace removed."""
+    return squeeze("".join(text for text in pages if text.split("\n")[0].endswith(MANIFEST_HEADING)))
 
 
 def test_the_manifest_page_lists_every_indexed_file_with_its_sha256(two_builds, sample_pages):
     root = two_builds[0].parent.parent
     index = json.loads((root / "output" / "evidence-index.json").read_text(encoding="utf-8"))
-    rows = manifest_rows(two_builds[0], sample_pages)
-    assert [squeeze(row[1]) for row in rows] == [squeeze(f["path"]) for f in index["files"]]
-    for row, file in zip(rows, index["files"]):
-        on_disk = hashlib.sha256((root / "evidence" / file["path"]).read_bytes()).hexdigest()
-        assert squeeze(row[5]) == on_disk, file["path"]
-        assert (row[3], row[4]) == (f"{file['size']:,}", str(file["pages"]) if file["pages"] else "—")
-    assert [row[0] for row in rows] == [str(n) for n in range(1, len(index["files"]) + 1)]
+    manifest = load_manifest(root / "output" / MANIFEST_FILE, load_project(root))
+    assert [file.path for file in manifest.files] == [file["path"] for file in index["files"]]
+    text = manifest_text(sample_pages)
+    at = 0
+    for number, file in enumerate(manifest.files, start=1):
+        on_disk = hashlib.sha256((root / "evidence" / file.path).read_bytes()).hexdigest()
+        pages = file.pages if file.pages is not None else "—"
+        entry = squeeze(f"{number}{file.path}指标 {file.indicator_label or '—'} {file.size:,} 字节 {pages} 页 SHA-256 {on_disk}")
+        found = text.find(entry, at)
+        assert found >= 0, file.path  # every file, in path order, with the hash of the bytes on disk
+        at = found
 
 
 def test_the_manifest_page_prints_the_fingerprint_and_how_to_check(two_builds, sample_pages):
     root = two_builds[0].parent.parent
-    project = load_project(root)
-    manifest = load_manifest(root / "output" / MANIFEST_FILE, project)
+    manifest = load_manifest(root / "output" / MANIFEST_FILE, load_project(root))
     lines = "".join(f"{f.sha256}  {f.path}\n" for f in sorted(manifest.files, key=lambda f: f.path))
     assert manifest.fingerprint == hashlib.sha256(lines.encode()).hexdigest()
     text = squeeze("".join(sample_pages))
@@ -298,7 +295,7 @@ def test_hostile_file_names_are_shown_as_typed(hostile_dossier):
     titles = outline_titles(hostile_dossier.path)
     for name in NAMES:
         shown = name.replace("\n", "□")  # a control character is drawn as □, as the stamps draw it
-        assert squeeze(f"{hostile_dossier.folder}/{shown}") in cells, name  # 佐证材料清单: the full path
+        assert squeeze(f"{hostile_dossier.folder}/{shown}") in manifest_text(hostile_dossier.pages), name  # the full path
         file_name = shown.rsplit("/", 1)[-1]
         assert squeeze(file_name) in cells, name  # the indicator's evidence table: the file name
         assert any(title.startswith(f"{file_name}（第 ") for title in titles), name  # its bookmark, unshortened

@@ -401,7 +401,7 @@ def back_chapters(include_evidence: bool, manifest: Manifest | None) -> dict[str
 
 
 def manifest_view(manifest: Manifest) -> dict:
-    """The 佐证材料清单: every evidence file with its SHA-256 (two lines of 32 digits), the fingerprint, how to check."""
+    """The 佐证材料清单: every evidence file with its SHA-256, the fingerprint of the set, how to check them."""
     folder = manifest.evidence_folder
     rows = [
         {
@@ -409,7 +409,7 @@ def manifest_view(manifest: Manifest) -> dict:
             "label": file.indicator_label or "—",
             "size": f"{file.size:,}",
             "pages": "—" if file.pages is None else file.pages,
-            "sha256": (file.sha256[:32], file.sha256[32:]) if file.sha256 else None,
+            "sha256": file.sha256 or None,
         }
         for file in manifest.files
     ]
