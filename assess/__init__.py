@@ -2,36 +2,41 @@
 
 The pipeline, one stage per module: standard (project.load_project) → evidence index
 (evidence.build_index) → assessment (data.load_data, assessment.run_assessment) → renderers
-(render.docx, render.xlsx, render.pdf); build.build runs them in order.
+(render.docx, render.xlsx, render.pdf); assess.build.build runs them in order.
+
+Names are imported on first use (PEP 562), so `assess --help` does not pay for openpyxl or the
+engine.
 """
 
-from .assessment import Assessment, Verdict, run_assessment
-from .build import BuildOptions, BuildResult, build
-from .data import DistrictData, load_data
-from .errors import AssessError, ExitCode, Finding, InvalidInput
-from .evidence import EvidenceIndex, build_index
-from .project import Project, load_project
-from .standard import Indicator, Registry, Standard, Target
+from importlib import import_module
 
-__all__ = [
-    "AssessError",
-    "Assessment",
-    "BuildOptions",
-    "BuildResult",
-    "DistrictData",
-    "EvidenceIndex",
-    "ExitCode",
-    "Finding",
-    "Indicator",
-    "InvalidInput",
-    "Project",
-    "Registry",
-    "Standard",
-    "Target",
-    "Verdict",
-    "build",
-    "build_index",
-    "load_data",
-    "load_project",
-    "run_assessment",
-]
+_EXPORTS = {
+    "AssessError": "errors",
+    "ExitCode": "errors",
+    "Finding": "errors",
+    "InvalidInput": "errors",
+    "Project": "project",
+    "load_project": "project",
+    "Indicator": "standard",
+    "Registry": "standard",
+    "Standard": "standard",
+    "Target": "standard",
+    "EvidenceIndex": "evidence",
+    "build_index": "evidence",
+    "DistrictData": "data",
+    "load_data": "data",
+    "Assessment": "assessment",
+    "Verdict": "assessment",
+    "run_assessment": "assessment",
+    "BuildOptions": "build",
+    "BuildResult": "build",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    """Import an exported name from its module the first time it is asked for."""
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'assess' has no attribute {name!r}")
+    return getattr(import_module(f".{_EXPORTS[name]}", __name__), name)

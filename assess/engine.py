@@ -87,13 +87,13 @@ def build_assessment(project: Project, index: EvidenceIndex, data: DistrictData,
         shortfalls.extend(found)
     by_id = {r.indicator.id: r for r in results}
     gaps = apply_plan(shortfalls, data.plan, by_id, default_deadline(config), as_of)
-    categories = _category_summaries(standard, results)
+    categories = category_summaries(standard, results)
     weighted = [c for c in categories if c.max_score is not None]
     return Assessment(
         **project_facts(project, as_of),
         indicators=results,
         categories=categories,
-        departments=_department_summaries(project.registry, results, gaps),
+        departments=department_summaries(project.registry, results, gaps),
         gaps=gaps,
         history=up_to(data.history, take_snapshot(as_of, results, gaps)),
         total_score=sum(c.score for c in weighted) if weighted else None,
@@ -289,7 +289,7 @@ def _shorts(registry: Registry, names: list[str]) -> list[str]:
     return [department.short if (department := registry.find(name)) else name for name in names]
 
 
-def _category_summaries(standard: Standard, results: list[IndicatorResult]) -> list[CategorySummary]:
+def category_summaries(standard: Standard, results: list[IndicatorResult]) -> list[CategorySummary]:
     """Verdict counts and scores per category; scores only where indicators carry weights."""
     summaries = []
     for category in standard.categories:
@@ -308,7 +308,7 @@ def _category_summaries(standard: Standard, results: list[IndicatorResult]) -> l
     return summaries
 
 
-def _department_summaries(registry: Registry, results: list[IndicatorResult], gaps: list[Gap]) -> list[DepartmentSummary]:
+def department_summaries(registry: Registry, results: list[IndicatorResult], gaps: list[Gap]) -> list[DepartmentSummary]:
     """Per department: what it leads and supports, and its open and overdue gaps (as lead)."""
     open_gaps = [g for g in gaps if g.open]
     return [

@@ -10,8 +10,6 @@ from datetime import date
 
 from assess.assessment import (
     Assessment,
-    CategorySummary,
-    DepartmentSummary,
     Gap,
     GapStatus,
     IndicatorResult,
@@ -20,6 +18,7 @@ from assess.assessment import (
     Verdict,
     project_facts,
 )
+from assess.engine import category_summaries, department_summaries
 from assess.evidence import EvidenceFile, Flag
 from assess.project import Project
 
@@ -110,30 +109,10 @@ def build_sample_assessment(project: Project) -> Assessment:
                     overdue=overdue,
                 )
             )
-    categories = [
-        CategorySummary(
-            id=c.id,
-            label=c.label,
-            name=c.name,
-            counts={v: sum(1 for r in results if r.indicator.category == c.id and r.verdict is v) for v in Verdict},
-        )
-        for c in standard.categories
-    ]
-    departments = [
-        DepartmentSummary(
-            short=d.short,
-            name=d.name,
-            lead=[r.indicator.id for r in results if d.short in r.lead],
-            support=[r.indicator.id for r in results if d.short in r.support],
-            open_gaps=sum(1 for g in gaps if d.short in g.lead),
-            overdue_gaps=sum(1 for g in gaps if d.short in g.lead and g.overdue),
-        )
-        for d in project.registry.departments
-    ]
     return Assessment(
         **project_facts(project, project.config.report_date),
         indicators=results,
-        categories=categories,
-        departments=departments,
+        categories=category_summaries(standard, results),
+        departments=department_summaries(project.registry, results, gaps),
         gaps=gaps,
     )
