@@ -282,13 +282,14 @@ def _indicator_folders(root: Path, matcher: FolderMatcher) -> Iterable[tuple[str
 # --- the walk --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
     """A file found by the walk, with the stat values that decide whether the cache is still valid."""
 
     path: str
     parts: tuple[str, ...]
-    absolute: Path
+    location: str
+    """Where the file is on disk, as os.scandir gave it (a Path is built only when needed)."""
     size: int
     mtime: float
     mtime_ns: int
@@ -299,6 +300,23 @@ class Entry:
     def key(self) -> tuple[int, int]:
         """(size, mtime_ns) as the walk saw them."""
         return self.size, self.mtime_ns
+
+    @property
+    def absolute(self) -> Path:
+        """Where the file is on disk."""
+        return Path(self.location)
+
+    @property
+    def suffix(self) -> str:
+        """The name's extension with its dot, as Path.suffix gives it ("" for none)."""
+        name = self.parts[-1]
+        dot = name.rfind(".")
+        return name[dot:] if 0 < dot < len(name) - 1 else ""
+
+    @property
+    def stem(self) -> str:
+        """The name without its extension, as Path.stem gives it."""
+        return self.parts[-1][: len(self.parts[-1]) - len(self.suffix)]
 
 
 def _is_junk(name: str, folder: bool = False) -> bool:
@@ -335,7 +353,7 @@ def walk(root: Path) -> tuple[list[Entry], list[str], list[str]]:
     files: list[Entry] = []
     ignored: list[str] = []
     top_folders: list[str] = []
-    pending: list[tuple[Path, tuple[str, ...], bool]] = [(root, (), False)]
+    pending: list[tuple[str | Path, tuple[str, ...], bool]] = [(root, (), False)]
     while pending:
         folder, parts, misencoded = pending.pop()
         try:
@@ -351,7 +369,7 @@ def walk(root: Path) -> tuple[list[Entry], list[str], list[str]]:
             if entry.is_symlink() or _is_junk(entry.name, folder=entry.is_dir()):
                 ignored.append(relative + ("/" if entry.is_dir(follow_symlinks=False) else ""))
             elif entry.is_dir():
-                pending.append((Path(entry.path), (*parts, name), bad_name))
+                pending.append((entry.path, (*parts, name), bad_name))
                 if not parts:
                     top_folders.append(name)
             elif not entry.is_file(follow_symlinks=False):
@@ -362,7 +380,7 @@ def walk(root: Path) -> tuple[list[Entry], list[str], list[str]]:
                 except OSError:
                     continue
                 files.append(
-                    Entry(relative, (*parts, name), Path(entry.path), info.st_size, info.st_mtime, info.st_mtime_ns, bad_name)
+                    Entry(relative, (*parts, name), entry.path, info.st_size, info.st_mtime, info.st_mtime_ns, bad_name)
                 )
     files.sort(key=lambda e: e.path)
     return files, sorted(ignored), sorted(top_folders)
@@ -441,6 +459,7 @@ def _describe(
     """One EvidenceFile per entry: placement, content facts, date and every flag except duplicates."""
     placements: dict[tuple[str, ...], tuple[str | None, str | None, Flag | None]] = {}
     root = project.path("evidence")
+    period = project.config.period
     files = []
     for entry in entries:
         folders = entry.parts[:-1]
@@ -454,7 +473,7 @@ def _describe(
             flags.append(_bad_name(root, entry))
         if misplaced:
             flags.append(misplaced)
-        if found and found.outside(*project.config.period):
+        if found and found.outside(*period):
             flags.append(_out_of_period(project, found, source))
         files.append(
             EvidenceFile(
@@ -499,7 +518,7 @@ def _place(project: Project, matcher: FolderMatcher, folders: tuple[str, ...]) -
 
 def _evidence_date(entry: Entry, analysis: Analysis) -> tuple[FoundDate | None, DateSource | None]:
     """The file name's date first, else the date embedded in the content; never the mtime."""
-    found = date_from_name(Path(entry.path).stem)
+    found = date_from_name(entry.stem)
     if found:
         return found, "filename"
     if analysis.embedded_date:
@@ -520,7 +539,7 @@ def _content_flags(entry: Entry, analysis: Analysis) -> list[Flag]:
     if analysis.kind not in VIEWABLE_KINDS:
         return [Flag(code="unsupported", message=_unsupported_message(entry, analysis.kind))]
     extensions = KIND_EXTENSIONS.get(analysis.kind)
-    extension = Path(entry.path).suffix
+    extension = entry.suffix
     if extensions and extension.lower().lstrip(".") not in extensions:
         key = "wrong_extension" if extension else "no_extension"
         message = MESSAGES[key].format(kind=analysis.kind.upper(), extension=extension, expected=extensions[0])
@@ -536,7 +555,7 @@ def _bad_name(root: Path, entry: Entry) -> Flag:
 
 def _unsupported_message(entry: Entry, kind: str) -> str:
     """Why a kind cannot serve as evidence, and what to do instead."""
-    extension = Path(entry.path).suffix or "无"
+    extension = entry.suffix or "无"
     if kind in ARCHIVE_KINDS:
         return MESSAGES["archive"].format(kind=kind)
     key = kind if kind in ("shortcut", "exe", "audio", "ole") else "unknown"
