@@ -11,6 +11,7 @@ wording) is computed here; the Jinja templates under templates/dossier/ only lay
 from __future__ import annotations
 
 import base64
+import gc
 import json
 import logging
 import re
@@ -136,13 +137,16 @@ def render_pdf(
             )
             html_part = workdir / "dossier-html.pdf"
             document.write_pdf(html_part)
+            anchors = indicator_pages(document)
+            del document  # about 3 MiB a page: gone before the wait for the chunks and the assembly
+            gc.collect()  # its boxes reference each other, so only the cycle collector frees them
             chunks = appendix_chunks() if plan.embedded else Chunks()
         html.report_missing_glyphs()
         log_unreadable(plan, chunks)
         if plan.embedded:
             with suppress(OutputError):
                 write_json(guess_file, {"html_pages": start - 1})
-        _assemble(html_part, document, plan, chunks, start, temp, back_chapters(include_evidence, manifest).get("evidence"))
+        _assemble(html_part, anchors, plan, chunks, start, temp, back_chapters(include_evidence, manifest).get("evidence"))
     return target
 
 
@@ -199,17 +203,24 @@ def read_layout_guess(path: Path) -> int:
 
 
 def _assemble(
-    html_part: Path, document: Document, plan: AppendixPlan, chunks: Chunks, start: int, target: Path, evidence_heading: str | None
+    html_part: Path,
+    anchors: dict[str, int],
+    plan: AppendixPlan,
+    chunks: Chunks,
+    start: int,
+    target: Path,
+    evidence_heading: str | None,
 ) -> None:
     """The skeleton (HTML part, stamped placeholder pages, links, bookmarks), then the evidence drawn under it.
 
-    The evidence bookmarks go under the bookmark of the evidence chapter, `evidence_heading`.
+    `anchors` is indicator_pages() of the laid-out HTML part, taken so the WeasyPrint document could be
+    freed first; the evidence bookmarks go under the bookmark of the evidence chapter, `evidence_heading`.
     """
     skeleton = html_part.with_name("skeleton.pdf")
     with pikepdf.open(html_part) as pdf:
         add_placeholder_pages(pdf, chunks)
         if plan.embedded:
-            stamp_appendix(pdf, start - 1, plan, chunks.unreadable, indicator_pages(document))
+            stamp_appendix(pdf, start - 1, plan, chunks.unreadable, anchors)
         resolve_page_links(pdf, start - 1)
         with pdf.open_outline() as outline:
             parent = next((item for item in outline.root if item.title == evidence_heading), None)
