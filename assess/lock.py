@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from .atomic import OutputError
 from .errors import AssessError
 
 LOCK_NAME = ".assess.lock"
@@ -28,9 +29,12 @@ def project_lock(output_dir: Path) -> Iterator[None]:
     flock is released by the kernel when the process dies, so a killed build never leaves a
     stale lock behind.
     """
-    output_dir.mkdir(parents=True, exist_ok=True)
     lock_path = output_dir / LOCK_NAME
-    handle = open(lock_path, "a+", encoding="utf-8")
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        handle = open(lock_path, "a+", encoding="utf-8")
+    except OSError as exc:
+        raise OutputError(lock_path, exc) from exc
     try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

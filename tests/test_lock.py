@@ -7,6 +7,7 @@ import sys
 
 import pytest
 
+from assess.atomic import OutputError
 from assess.lock import ProjectBusy, project_lock
 
 
@@ -34,3 +35,11 @@ def test_same_process_second_lock_is_refused(tmp_path):
         with pytest.raises(ProjectBusy, match="另一个 assess 构建正在进行"):
             with project_lock(tmp_path):
                 pass
+
+
+def test_unusable_output_folder_is_a_clear_error(tmp_path):
+    blocker = tmp_path / "output"
+    blocker.write_text("不是文件夹", encoding="utf-8")
+    with pytest.raises(OutputError, match="无法写入输出文件"):
+        with project_lock(blocker / "sub"):
+            pass
