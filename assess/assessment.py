@@ -23,6 +23,10 @@ if TYPE_CHECKING:
     from .project import Project
 
 
+ASSESSMENT_FILE = "assessment.json"
+"""The full Assessment as JSON under output/, written by `build` and `status` for other tools."""
+
+
 class Verdict(str, Enum):
     """The six verdicts an indicator can receive, in the words of the assessment forms."""
 

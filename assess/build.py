@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from .assessment import Assessment, run_assessment
+from .assessment import ASSESSMENT_FILE, Assessment, run_assessment
 from .atomic import remove_stale_temps, write_json
 from .data import load_data
 from .errors import AssessError
@@ -76,7 +76,7 @@ def build(project: Project, options: BuildOptions | None = None) -> BuildResult:
             write_manifest(manifest, output / MANIFEST_FILE)
         with _timed(seconds, "assessment"):
             assessment = run_assessment(project, index, data, as_of=options.as_of)
-            write_json(output / "assessment.json", assessment.model_dump(mode="json"))
+            write_json(output / ASSESSMENT_FILE, assessment.model_dump(mode="json"))
         result = BuildResult(assessment=assessment, seconds=seconds)
         for kind in _ordered(options.only):
             target = output / project.config.output_name(OUTPUT_KIND[kind])

@@ -182,6 +182,7 @@ def status(project_dir: Path, dept: str | None, as_of: str | None, category: str
     """显示各项指标的自评结论和主要理由，并写出 output/assessment.json（完整评估结果）。"""
     from rich.console import Console
 
+    from .assessment import ASSESSMENT_FILE
     from .assessment_view import find_category, find_department, show_recorded, show_status, show_written
     from .atomic import write_json
     from .history import record_snapshot
@@ -191,7 +192,7 @@ def status(project_dir: Path, dept: str | None, as_of: str | None, category: str
     department = find_department(project, dept) if dept else None
     group = find_category(project, category) if category else None
     assessment = _assess(project, as_of)
-    target = project.path("output") / "assessment.json"
+    target = project.path("output") / ASSESSMENT_FILE
     write_json(target, assessment.model_dump(mode="json"))
     console = Console(highlight=False)
     filters = ([f"部门 {department.short}"] if department else []) + ([f"类别 {group.name}"] if group else [])
