@@ -91,9 +91,9 @@ def build(plan: AppendixPlan, tmp_path: Path, max_dpi: int = 150, back_pages: di
     with pikepdf.new() as pdf:
         pdf.add_blank_page(page_size=A4)
         appendix.add_placeholder_pages(pdf, chunks)
-        appendix.stamp_appendix(pdf, 1, plan, chunks.unreadable, back_pages or {})
+        appendix.stamp_appendix(pdf, 1, plan, chunks, back_pages or {})
         pdf.save(skeleton)
-    appendix.underlay_chunks(skeleton, chunks, 2, target)
+    appendix.underlay_chunks(skeleton, chunks, 2, target, bytes(range(16)))
     return target
 
 
@@ -439,3 +439,34 @@ def test_printable_annotations_such_as_seals_are_kept(tmp_path: Path) -> None:
     target = build(AppendixPlan([placement(root, evidence_file(root, path, "pdf"))]), tmp_path)
     with pdfplumber.open(target) as pdf:
         assert "SEAL-MARK" in pdf.pages[1].extract_text()
+
+
+def test_the_dossier_carries_the_document_id_it_was_given(tmp_path: Path) -> None:
+    root = tmp_path / "evidence"
+    file = evidence_file(root, make_pdf(root / "a.pdf", 1, "ID"), "pdf")
+    target = build(AppendixPlan([placement(root, file)]), tmp_path)
+    with pikepdf.open(target) as pdf:
+        assert bytes(pdf.trailer.ID[1]) == bytes(range(16))
+
+
+def test_the_document_id_changes_with_evidence_content_not_with_time(tmp_path: Path) -> None:
+    root = tmp_path / "evidence"
+    html_part = make_pdf(tmp_path / "html.pdf", 1, "HTML")
+    path = make_pdf(root / "a.pdf", 1, "FIRST")
+    chunks = appendix.Chunks()
+
+    def current_id() -> bytes:
+        return appendix.document_id(html_part, AppendixPlan([placement(root, evidence_file(root, path, "pdf"))]), chunks, 150)
+
+    first = current_id()
+    assert current_id() == first
+    make_pdf(path, 1, "OTHER")
+    assert current_id() != first
+
+
+def test_the_stamp_font_draws_every_page_number(tmp_path: Path) -> None:
+    root = tmp_path / "evidence"
+    file = evidence_file(root, make_pdf(root / "a.pdf", 1, "N"), "pdf")
+    font = build_stamp_font(appendix.stamp_texts(AppendixPlan([placement(root, file)])))
+    assert font.usable("— 1234567890 —") == "— 1234567890 —"
+    assert font.usable("第12页/共345页") == "第12页/共345页"

@@ -367,6 +367,8 @@ class Chunks:
     page_sizes: list[tuple[float, float]] = field(default_factory=list)
     unreadable: dict[int, str] = field(default_factory=dict)
     """Position (in plan.embedded) → error, for files that could not be read and got blank pages instead."""
+    font: StampFont | None = None
+    """The stamps' font, subset beside the chunks (off the layout's critical path) from stamp_texts()."""
 
 
 PARALLEL_PAGES = 200
@@ -442,6 +444,7 @@ def write_chunks(plan: AppendixPlan, workdir: Path, max_dpi: int) -> Chunks:
         writer.flush()
     finally:
         img2pdf_logger.setLevel(level)
+    writer.chunks.font = build_stamp_font(stamp_texts(plan))
     return writer.chunks
 
 
@@ -519,24 +522,64 @@ def add_placeholder_pages(pdf: pikepdf.Pdf, chunks: Chunks) -> None:
         pdf.add_blank_page(page_size=size)
 
 
-def underlay_chunks(skeleton: Path, chunks: Chunks, first_page: int, target: Path) -> None:
+def underlay_chunks(skeleton: Path, chunks: Chunks, first_page: int, target: Path, document_id: bytes) -> None:
     """Write `target`: the skeleton with the chunk pages drawn under its placeholder pages (from `first_page`, 1-based).
 
     QPDF (pikepdf.Job, in a separate Python process) copies page data from the chunk files as it
     writes; the page objects it holds stay out of the renderer's memory, which already holds the
-    laid-out HTML part.
+    laid-out HTML part. QPDF's --deterministic-id would MD5 the whole gigabyte it writes (about 2 s
+    at 1,000 files); the caller knows what the content derives from, so `document_id` is written
+    in place of QPDF's fixed test ID instead.
     """
     arguments = [str(skeleton)]
     start = first_page
     for path, count in zip(chunks.paths, chunks.page_counts):
         arguments += ["--underlay", str(path), f"--from=1-{count}", f"--to={start}-{start + count - 1}", "--"]
         start += count
-    arguments += ["--stream-data=preserve", "--deterministic-id", "--warning-exit-0", str(target)]
+    arguments += ["--stream-data=preserve", "--static-id", "--warning-exit-0", str(target)]
     job = "import sys, pikepdf; pikepdf.Job(['qpdf', *sys.argv[1:]]).run()"
     finished = subprocess.run([sys.executable, "-c", job, *arguments], capture_output=True, text=True, check=False)
     if finished.returncode != 0:
         lines = finished.stderr.strip().splitlines()
         raise AppendixFailed(lines[-1] if lines else f"exit code {finished.returncode}")
+    replace_static_id(target, document_id)
+
+
+QPDF_STATIC_ID = bytes.fromhex("31415926535897932384626433832795")
+"""The second /ID string QPDF writes under --static-id (QPDFWriter::generateID)."""
+TRAILER_WINDOW = 1 << 20
+"""How far before the end of the file the trailer (or the xref stream's dictionary) is looked for."""
+
+
+def replace_static_id(path: Path, document_id: bytes) -> None:
+    """Overwrite QPDF's fixed second /ID string in the written trailer with `document_id` (same length, in place)."""
+    if len(document_id) != len(QPDF_STATIC_ID):
+        raise ValueError("document_id must be 16 bytes")
+    marker = b"<" + QPDF_STATIC_ID.hex().encode() + b">"
+    with path.open("r+b") as handle:
+        size = handle.seek(0, os.SEEK_END)
+        window_start = max(0, size - TRAILER_WINDOW)
+        handle.seek(window_start)
+        at = handle.read().rfind(marker)
+        if at < 0:
+            raise AppendixFailed("QPDF did not write the expected document ID")
+        handle.seek(window_start + at)
+        handle.write(b"<" + document_id.hex().encode() + b">")
+
+
+def document_id(html_part: Path, plan: AppendixPlan, chunks: Chunks, max_dpi: int) -> bytes:
+    """16 bytes that change with the dossier's content: the laid-out HTML part, and what the appendix pages derive from.
+
+    The chunks are made from each embedded file's content (its SHA-256 from the index), its
+    place and page count, max_dpi, and which files could not be read; the stamps from the plan.
+    """
+    digest = hashlib.sha256()
+    with html_part.open("rb") as handle:
+        digest.update(hashlib.file_digest(handle, "sha256").digest())
+    for placement in plan.embedded:
+        digest.update(f"{placement.indicator_id}\0{placement.file.path}\0{placement.file.sha256}\0{placement.pages}\n".encode())
+    digest.update(f"{max_dpi}\0{sorted(chunks.unreadable)}\0{chunks.page_sizes}".encode())
+    return digest.digest()[:16]
 
 
 FRAMED = Name("/Evidence")
@@ -774,18 +817,20 @@ def page_stamps(plan: AppendixPlan, start: int, unreadable: Iterable[int]) -> li
     return stamps
 
 
-def stamp_appendix(
-    pdf: pikepdf.Pdf, first_index: int, plan: AppendixPlan, unreadable: Iterable[int], back_pages: dict[str, int]
-) -> None:
-    """Stamp the appendix pages of `pdf` (from `first_index` on); headers link to `back_pages`."""
-    stamps = page_stamps(plan, first_index + 1, unreadable)
-    texts = [TEXT["separator"], TEXT["ellipsis"]]
-    texts += [text for stamp in stamps for text in (stamp.heading, stamp.file_name, stamp.page_text, stamp.footer, stamp.note or "")]
-    font = build_stamp_font(texts)
-    painter = _StampPainter(pdf, font)
-    for offset, stamp in enumerate(stamps):
+def stamp_texts(plan: AppendixPlan) -> list[str]:
+    """Every character a stamp may draw, wherever the appendix starts: the font is made before that is known."""
+    digits = "0123456789"
+    fixed = [TEXT["separator"], TEXT["ellipsis"], TEXT["unreadable"], TEXT["footer"].format(n=digits), TEXT["page"].format(k=digits, n="")]
+    return fixed + [text for placement in plan.embedded for text in (placement.heading, placement.file.name)]
+
+
+def stamp_appendix(pdf: pikepdf.Pdf, first_index: int, plan: AppendixPlan, chunks: Chunks, back_pages: dict[str, int]) -> None:
+    """Stamp the appendix pages of `pdf` (from `first_index` on) in the chunks' font; headers link to `back_pages`."""
+    pages = list(pdf.pages)  # one list: each pdf.pages[i] copies the whole page list in pikepdf
+    painter = _StampPainter(pdf, chunks.font)
+    for offset, stamp in enumerate(page_stamps(plan, first_index + 1, chunks.unreadable)):
         back = back_pages.get(stamp.indicator_id)
-        painter.paint(pdf.pages[first_index + offset], stamp, pdf.pages[back].obj if back is not None else None)
+        painter.paint(pages[first_index + offset], stamp, pages[back].obj if back is not None else None)
 
 
 class _StampPainter:

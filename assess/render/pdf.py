@@ -40,6 +40,7 @@ from .appendix import (
     add_outline,
     add_placeholder_pages,
     appendix_writer,
+    document_id,
     log_unreadable,
     plan_appendix,
     printable,
@@ -146,7 +147,8 @@ def render_pdf(
         if plan.embedded:
             with suppress(OutputError):
                 write_json(guess_file, {"html_pages": start - 1})
-        _assemble(html_part, anchors, plan, chunks, start, temp, back_chapters(include_evidence, manifest).get("evidence"))
+        dossier_id = document_id(html_part, plan, chunks, max_dpi)
+        _assemble(html_part, anchors, plan, chunks, start, temp, back_chapters(include_evidence, manifest).get("evidence"), dossier_id)
     return target
 
 
@@ -210,6 +212,7 @@ def _assemble(
     start: int,
     target: Path,
     evidence_heading: str | None,
+    dossier_id: bytes,
 ) -> None:
     """The skeleton (HTML part, stamped placeholder pages, links, bookmarks), then the evidence drawn under it.
 
@@ -220,7 +223,7 @@ def _assemble(
     with pikepdf.open(html_part) as pdf:
         add_placeholder_pages(pdf, chunks)
         if plan.embedded:
-            stamp_appendix(pdf, start - 1, plan, chunks.unreadable, anchors)
+            stamp_appendix(pdf, start - 1, plan, chunks, anchors)
         resolve_page_links(pdf, start - 1)
         with pdf.open_outline() as outline:
             parent = next((item for item in outline.root if item.title == evidence_heading), None)
@@ -228,7 +231,7 @@ def _assemble(
                 add_outline(parent, plan, start)
         pdf.save(skeleton if chunks.paths else target, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
     if chunks.paths:
-        underlay_chunks(skeleton, chunks, start, target)
+        underlay_chunks(skeleton, chunks, start, target, dossier_id)
 
 
 def indicator_pages(document: Document) -> dict[str, int]:
@@ -243,7 +246,8 @@ def indicator_pages(document: Document) -> dict[str, int]:
 
 def resolve_page_links(pdf: pikepdf.Pdf, html_pages: int) -> None:
     """Turn the HTML part's `x-assess-page:N` URI links into links to page N (in the appendix)."""
-    for page in pdf.pages[:html_pages]:
+    pages = list(pdf.pages)  # one list: each pdf.pages[i] copies the whole page list in pikepdf
+    for page in pages[:html_pages]:
         for annotation in page.obj.get(Name.Annots, Array()):
             action = annotation.get(Name.A)
             uri = str(action.get(Name.URI, "")) if action is not None else ""
@@ -251,7 +255,7 @@ def resolve_page_links(pdf: pikepdf.Pdf, html_pages: int) -> None:
                 continue
             number = int(uri.removeprefix(PAGE_LINK))
             del annotation[Name.A]
-            annotation[Name.Dest] = Array([pdf.pages[number - 1].obj, Name.XYZ, None, None, None])
+            annotation[Name.Dest] = Array([pages[number - 1].obj, Name.XYZ, None, None, None])
 
 
 # --- templates --------------------------------------------------------------------------
