@@ -12,18 +12,18 @@ from collections import defaultdict
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import nullcontext
-from dataclasses import dataclass
 from datetime import date
+from operator import attrgetter
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
 from .atomic import atomic_path, write_json
 from .errors import AssessError, ExitCode
-from .evidence_cache import AnalysisCache
+from .evidence_cache import AnalysisCache, Cached
 from .evidence_dates import FoundDate, Precision, date_from_name
 from .evidence_folders import FolderMatcher, department_of, folder_name
 from .project import Project
@@ -282,12 +282,16 @@ def _indicator_folders(root: Path, matcher: FolderMatcher) -> Iterable[tuple[str
 # --- the walk --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """A file found by the walk, with the stat values that decide whether the cache is still valid."""
+class Entry(NamedTuple):
+    """A file found by the walk, with the stat values that decide whether the cache is still valid.
+
+    A NamedTuple: a warm re-index builds a thousand of these, and a frozen dataclass costs twice as much.
+    """
 
     path: str
-    parts: tuple[str, ...]
+    folders: tuple[str, ...]
+    """The folders above it, relative to evidence/; every file of one folder shares this tuple."""
+    name: str
     location: str
     """Where the file is on disk, as os.scandir gave it (a Path is built only when needed)."""
     size: int
@@ -309,14 +313,13 @@ class Entry:
     @property
     def suffix(self) -> str:
         """The name's extension with its dot, as Path.suffix gives it ("" for none)."""
-        name = self.parts[-1]
-        dot = name.rfind(".")
-        return name[dot:] if 0 < dot < len(name) - 1 else ""
+        dot = self.name.rfind(".")
+        return self.name[dot:] if 0 < dot < len(self.name) - 1 else ""
 
     @property
     def stem(self) -> str:
         """The name without its extension, as Path.stem gives it."""
-        return self.parts[-1][: len(self.parts[-1]) - len(self.suffix)]
+        return self.name[: len(self.name) - len(self.suffix)]
 
 
 def _is_junk(name: str, folder: bool = False) -> bool:
@@ -331,7 +334,11 @@ def _is_junk(name: str, folder: bool = False) -> bool:
 
 def _display(name: str) -> str:
     """A name as text even when it is not valid UTF-8: undecodable bytes shown as \\xNN, so names stay distinct."""
-    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # os.scandir kept the undecodable bytes as surrogates
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return name
 
 
 def _gbk_reading(name: str) -> str:
@@ -362,10 +369,11 @@ def walk(root: Path) -> tuple[list[Entry], list[str], list[str]]:
         except OSError:
             ignored.append("/".join(parts) + "/")
             continue
+        prefix = "".join(part + "/" for part in parts)
         for entry in entries:
             name = _display(entry.name)
             bad_name = misencoded or name != entry.name
-            relative = "/".join((*parts, name))
+            relative = prefix + name
             if entry.is_symlink() or _is_junk(entry.name, folder=entry.is_dir()):
                 ignored.append(relative + ("/" if entry.is_dir(follow_symlinks=False) else ""))
             elif entry.is_dir():
@@ -380,9 +388,9 @@ def walk(root: Path) -> tuple[list[Entry], list[str], list[str]]:
                 except OSError:
                     continue
                 files.append(
-                    Entry(relative, (*parts, name), entry.path, info.st_size, info.st_mtime, info.st_mtime_ns, bad_name)
+                    Entry(relative, parts, name, entry.path, info.st_size, info.st_mtime, info.st_mtime_ns, bad_name)
                 )
-    files.sort(key=lambda e: e.path)
+    files.sort(key=attrgetter("path"))
     return files, sorted(ignored), sorted(top_folders)
 
 
@@ -397,29 +405,29 @@ def build_index(project: Project, *, rehash: bool = False, progress: bool = Fals
     entries, ignored, top_folders = walk(root)
     stats = IndexStats(files=len(entries))
     with AnalysisCache(project.path("output") / CACHE_FILE) as cache:
-        cached = {} if rehash else cache.load()
-        analyses: dict[str, Analysis] = {}
+        stored = cache.load()
+        known: dict[str, Cached] = {}
         pending: list[Entry] = []
         for entry in entries:
             if entry.size == 0:
                 continue  # nothing to read: flagged as empty
-            hit = cached.get(entry.path)
-            if hit and hit[0] == entry.key:
-                analyses[entry.path] = hit[1]
+            hit = None if rehash else stored.get(entry.path)
+            if hit is not None and hit.key == entry.key:
+                known[entry.path] = hit
             else:
                 pending.append(entry)
-        stats.reused = len(analyses)
+        stats.reused = len(known)
         for done, (entry, analysis) in enumerate(_analyse_all(pending, progress), start=1):
-            analyses[entry.path] = analysis
+            known[entry.path] = fresh = Cached(entry.key, analysis, date_from_name(entry.stem))
             if analysis.unreadable is None:  # a failed or unstable read is retried next time
-                cache.store(entry.path, entry.key, analysis)
+                cache.store(entry.path, fresh)
             stats.analysed += 1
             stats.bytes_analysed += entry.size
             if done % COMMIT_EVERY == 0:
                 cache.commit()
-        cache.keep_only({entry.path for entry in entries})
+        cache.forget(stored.keys() - {entry.path for entry in entries})
     matcher = FolderMatcher(project.standard)
-    files = _with_duplicates(_describe(project, matcher, entries, analyses))
+    files = _with_duplicates(_describe(project, matcher, entries, known))
     return EvidenceIndex(files=files, ignored=ignored, folders=_folders(top_folders, matcher), stats=stats)
 
 
@@ -453,21 +461,20 @@ def _progress_bar(wanted: bool, count: int, total: int) -> Progress | None:
     )
 
 
-def _describe(
-    project: Project, matcher: FolderMatcher, entries: list[Entry], analyses: dict[str, Analysis]
-) -> list[EvidenceFile]:
+def _describe(project: Project, matcher: FolderMatcher, entries: list[Entry], known: dict[str, Cached]) -> list[EvidenceFile]:
     """One EvidenceFile per entry: placement, content facts, date and every flag except duplicates."""
     placements: dict[tuple[str, ...], tuple[str | None, str | None, Flag | None]] = {}
     root = project.path("evidence")
     period = project.config.period
     files = []
     for entry in entries:
-        folders = entry.parts[:-1]
-        if folders not in placements:
-            placements[folders] = _place(project, matcher, folders)
-        indicator_id, department, misplaced = placements[folders]
-        analysis = analyses.get(entry.path) or Analysis(sha256=_EMPTY_SHA256, kind="unknown")
-        found, source = _evidence_date(entry, analysis)
+        placement = placements.get(entry.folders)
+        if placement is None:
+            placement = placements[entry.folders] = _place(project, matcher, entry.folders)
+        indicator_id, department, misplaced = placement
+        facts = known.get(entry.path)
+        analysis, name_date = (facts.analysis, facts.name_date) if facts else (_NOTHING_READ, date_from_name(entry.stem))
+        found, source = _evidence_date(name_date, analysis)
         flags = _content_flags(entry, analysis)
         if entry.misencoded:
             flags.append(_bad_name(root, entry))
@@ -475,28 +482,31 @@ def _describe(
             flags.append(misplaced)
         if found and found.outside(*period):
             flags.append(_out_of_period(project, found, source))
-        files.append(
-            EvidenceFile(
-                path=entry.path,
-                indicator_id=indicator_id,
-                department=department,
-                size=entry.size,
-                mtime=entry.mtime,
-                sha256=analysis.sha256,
-                kind=analysis.kind,
-                pages=analysis.pages,
-                width=analysis.width,
-                height=analysis.height,
-                evidence_date=found.value if found else None,
-                date_source=source,
-                date_precision=found.precision if found else None,
-                flags=flags,
-            )
-        )
-    return files
+        fields = {
+            "path": entry.path,
+            "indicator_id": indicator_id,
+            "department": department,
+            "size": entry.size,
+            "mtime": entry.mtime,
+            "sha256": analysis.sha256,
+            "kind": analysis.kind,
+            "pages": analysis.pages,
+            "width": analysis.width,
+            "height": analysis.height,
+            "evidence_date": found.value if found else None,
+            "date_source": source,
+            "date_precision": found.precision if found else None,
+            "flags": flags,
+        }
+        files.append(fields)
+    return _FILE_LIST.validate_python(files)  # one call for all files: half the cost of a model per file
 
 
-_EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+_FILE_LIST = TypeAdapter(list[EvidenceFile])
+
+
+_NOTHING_READ = Analysis(sha256="e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", kind="unknown")
+"""What an empty file is: nothing was read (its SHA-256 is that of no bytes)."""
 
 
 def _place(project: Project, matcher: FolderMatcher, folders: tuple[str, ...]) -> tuple[str | None, str | None, Flag | None]:
@@ -516,11 +526,10 @@ def _place(project: Project, matcher: FolderMatcher, folders: tuple[str, ...]) -
     return None, department_of(list(folders), project.registry), Flag(code="misplaced", message=message)
 
 
-def _evidence_date(entry: Entry, analysis: Analysis) -> tuple[FoundDate | None, DateSource | None]:
+def _evidence_date(name_date: FoundDate | None, analysis: Analysis) -> tuple[FoundDate | None, DateSource | None]:
     """The file name's date first, else the date embedded in the content; never the mtime."""
-    found = date_from_name(entry.stem)
-    if found:
-        return found, "filename"
+    if name_date:
+        return name_date, "filename"
     if analysis.embedded_date:
         return FoundDate(analysis.embedded_date, "day"), analysis.embedded_date_source
     return None, None

@@ -9,9 +9,8 @@ import calendar
 import functools
 import re
 import unicodedata
-from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from typing import Literal, NamedTuple
 
 Precision = Literal["day", "month", "year"]
 
@@ -33,9 +32,8 @@ _NAME_PATTERNS: list[tuple[re.Pattern[str], Precision]] = [
 _FORMATS = {"day": "%Y-%m-%d", "month": "%Y-%m", "year": "%Y"}
 
 
-@dataclass(frozen=True)
-class FoundDate:
-    """A date as precise as its source: 2023年7月 is a month, not 2023-07-01."""
+class FoundDate(NamedTuple):
+    """A date as precise as its source: 2023年7月 is a month, not 2023-07-01 (a NamedTuple: cheap to rebuild from the cache)."""
 
     value: date
     precision: Precision
@@ -70,7 +68,7 @@ def _build(parts: dict[str, str | None], precision: Precision) -> FoundDate | No
 
 @functools.lru_cache(maxsize=1 << 16)
 def date_from_name(name: str) -> FoundDate | None:
-    """The most precise valid date written in a file name; the first one on a tie (memoised: warm re-indexing reads every name again)."""
+    """The most precise valid date written in a file name; the first one on a tie (memoised within a process; the index cache keeps it across runs)."""
     text = unicodedata.normalize("NFKC", name)
     best: tuple[int, int, FoundDate] | None = None
     for pattern, precision in _NAME_PATTERNS:

@@ -55,8 +55,15 @@ class FolderMatcher:
             )
             for indicator in standard.indicators
         ]
+        self._matched: dict[str, Indicator | None] = {}
 
     def match(self, folder: str) -> Indicator | None:
+        """The indicator whose label or id starts `folder` (remembered: one index asks once per file's folder)."""
+        if folder not in self._matched:
+            self._matched[folder] = self._longest_match(folder)
+        return self._matched[folder]
+
+    def _longest_match(self, folder: str) -> Indicator | None:
         """The indicator whose label or id starts `folder`; the longest match wins."""
         text = normalise(folder)
         best: tuple[int, Indicator] | None = None

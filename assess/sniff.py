@@ -15,11 +15,10 @@ import warnings
 import zipfile
 from datetime import date
 from pathlib import Path
-from typing import BinaryIO, Literal
+from typing import BinaryIO, Literal, NamedTuple
 
 import pikepdf
 from PIL import ExifTags, Image, UnidentifiedImageError
-from pydantic import BaseModel, Field
 
 from .evidence_dates import parse_exif_date, parse_pdf_date
 from .yamlio import os_error_text
@@ -119,20 +118,28 @@ UNREADABLE = {
 _PILLOW_LOCK = threading.Lock()
 
 
-class Analysis(BaseModel):
-    """Facts read from a file's content; cached per (path, size, mtime) so unchanged files are skipped."""
+class Analysis(NamedTuple):
+    """Facts read from a file's content; cached per (path, size, mtime) so unchanged files are skipped.
 
-    sha256: str = Field(description="内容的 SHA-256")
-    kind: str = Field(description="按内容识别的类型")
-    pages: int | None = Field(default=None, description="页数：PDF 页、TIFF 帧，图片为 1")
-    width: int | None = Field(default=None, description="图片宽度（像素）")
-    height: int | None = Field(default=None, description="图片高度（像素）")
-    encrypted: bool = Field(default=False, description="需要密码才能打开")
-    problem: str | None = Field(default=None, description="损坏的原因（中文）")
-    unreadable: str | None = Field(
-        default=None, description="本次无法读取的原因（权限、读取中被修改或删除）；这样的结果不写入缓存，下次重新读取"
-    )
-    embedded_date: date | None = Field(default=None, description="PDF 创建日期或照片拍摄日期")
+    A NamedTuple, not a pydantic model: a warm re-index builds one per file from a cache row.
+    """
+
+    sha256: str
+    """Content SHA-256 (empty when the file could not be read)."""
+    kind: str
+    """Kind judged by content (see KIND_EXTENSIONS, IMAGE_KINDS and detect_kind)."""
+    pages: int | None = None
+    """PDF pages, TIFF frames, 1 for other images."""
+    width: int | None = None
+    height: int | None = None
+    encrypted: bool = False
+    """Needs a password to open."""
+    problem: str | None = None
+    """Why the file is damaged (Chinese)."""
+    unreadable: str | None = None
+    """Why it could not be read this time (permissions, changed or deleted meanwhile); never cached."""
+    embedded_date: date | None = None
+    """PDF creation date or photo capture date."""
     embedded_date_source: Literal["pdf", "exif"] | None = None
 
 

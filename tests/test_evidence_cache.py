@@ -1,0 +1,95 @@
+"""The index cache holds everything a warm run needs: a new process reads no file and parses no name."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from assess.evidence import CACHE_FILE, build_index, init_evidence
+from assess.evidence_cache import SCHEMA_VERSION
+from assess.project import Project, load_project
+from test_sniff import make_jpeg, make_pdf
+
+# Runs build_index in a fresh interpreter, failing on any file read or name parsed, and prints the result.
+WARM_CHILD = """
+import json, sys
+from pathlib import Path
+import assess.evidence as evidence
+import assess.sniff as sniff
+from assess.project import load_project
+
+def refuse(*args):
+    raise AssertionError(f"unexpected work: {args}")
+
+sniff.open_readonly = refuse
+evidence.date_from_name = refuse
+index = evidence.build_index(load_project(Path(sys.argv[1])))
+print(json.dumps({"stats": index.stats.model_dump(), "index": index.model_dump(mode="json")}, ensure_ascii=False))
+"""
+
+
+@pytest.fixture
+def project(project_copy: Path) -> Project:
+    """The Huimin configuration with its indicator folders and three evidence files of different kinds."""
+    loaded = load_project(project_copy)
+    init_evidence(loaded)
+    root = loaded.path("evidence")
+    make_pdf(root / "（一）3-研究部署中医药工作与联席会议" / "2023年7月 联席会议纪要.pdf", pages=3)
+    make_pdf(root / "（一）3-研究部署中医药工作与联席会议" / "无日期的通知.pdf", created="D:20220301090000")
+    make_jpeg(root / "27-中医诊疗人次占比" / "IMG_20231105_101500.jpg", taken="2023:11:02 15:20:00")
+    return loaded
+
+
+def test_warm_run_in_a_new_process_reads_no_file_and_parses_no_name(project):
+    first = build_index(project)
+    child = subprocess.run(
+        [sys.executable, "-c", WARM_CHILD, str(project.root)], capture_output=True, text=True, check=False, timeout=120
+    )
+    assert child.returncode == 0, child.stderr
+    warm = json.loads(child.stdout)
+    assert (warm["stats"]["analysed"], warm["stats"]["reused"]) == (0, 3)
+    assert warm["index"] == first.model_dump(mode="json")
+    dates = {Path(f["path"]).name: (f["evidence_date"], f["date_source"], f["date_precision"]) for f in warm["index"]["files"]}
+    assert dates == {
+        "2023年7月 联席会议纪要.pdf": ("2023-07-01", "filename", "month"),
+        "无日期的通知.pdf": ("2022-03-01", "pdf", "day"),
+        "IMG_20231105_101500.jpg": ("2023-11-05", "filename", "day"),
+    }
+
+
+def test_cache_written_by_an_older_version_is_rebuilt_silently(project):
+    cache = project.path("output") / CACHE_FILE
+    cache.parent.mkdir(parents=True)
+    with sqlite3.connect(cache) as db:
+        db.execute("CREATE TABLE files (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, analysis TEXT)")
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 1}")
+    index = build_index(project)
+    assert (index.stats.analysed, index.stats.reused) == (3, 0)
+    assert build_index(project).stats.reused == 3
+    with sqlite3.connect(cache) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_a_row_that_does_not_decode_is_read_again(project):
+    first = build_index(project)
+    with sqlite3.connect(project.path("output") / CACHE_FILE) as db:
+        db.execute("UPDATE files SET name_date = 'not a date' WHERE path LIKE '%IMG_%'")
+    again = build_index(project)
+    assert (again.stats.analysed, again.stats.reused) == (1, 2)
+    assert again.files == first.files
+    photo = next(f for f in again.files if f.name.startswith("IMG_"))
+    assert (photo.evidence_date, photo.date_precision) == (date(2023, 11, 5), "day")
+
+
+def test_a_warm_run_does_not_write_the_cache(project):
+    build_index(project)
+    cache = project.path("output") / CACHE_FILE
+    before = cache.stat().st_mtime_ns, cache.read_bytes()
+    build_index(project)
+    assert (cache.stat().st_mtime_ns, cache.read_bytes()) == before
