@@ -10,16 +10,13 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import nullcontext
 from datetime import date
 from operator import attrgetter
 from pathlib import Path
-from typing import Literal, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
-from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
 from .atomic import atomic_path, write_json
 from .errors import AssessError, ExitCode
@@ -30,6 +27,9 @@ from .project import Project
 from .sniff import KIND_EXTENSIONS, VIEWABLE_KINDS, Analysis, analyse
 from .standard import Indicator
 from .yamlio import os_error_text
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 FlagCode = Literal[
     "empty", "corrupt", "encrypted", "unreadable", "bad_name", "unsupported", "wrong_extension", "out_of_period",
@@ -435,6 +435,8 @@ def _analyse_all(pending: list[Entry], progress: bool) -> Iterable[tuple[Entry, 
     """Analyse files on a thread pool (hashing and I/O release the GIL), in completion order."""
     if not pending:
         return
+    from concurrent.futures import ThreadPoolExecutor, as_completed  # only when something is read
+
     total = sum(entry.size for entry in pending)
     bar = _progress_bar(progress, len(pending), total)
     pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 2)
@@ -453,8 +455,13 @@ def _analyse_all(pending: list[Entry], progress: bool) -> Iterable[tuple[Entry, 
 
 def _progress_bar(wanted: bool, count: int, total: int) -> Progress | None:
     """A transient rich progress bar on stderr, only for long runs on a terminal."""
+    if not (wanted and (count >= LONG_RUN_FILES or total >= LONG_RUN_BYTES)):
+        return None
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
     console = Console(stderr=True)
-    if not (wanted and console.is_terminal and (count >= LONG_RUN_FILES or total >= LONG_RUN_BYTES)):
+    if not console.is_terminal:
         return None
     return Progress(
         TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(), console=console, transient=True

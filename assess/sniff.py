@@ -15,13 +15,16 @@ import warnings
 import zipfile
 from datetime import date
 from pathlib import Path
-from typing import BinaryIO, Literal, NamedTuple
-
-import pikepdf
-from PIL import ExifTags, Image, UnidentifiedImageError
+from typing import TYPE_CHECKING, BinaryIO, Literal, NamedTuple
 
 from .evidence_dates import parse_exif_date, parse_pdf_date
 from .yamlio import os_error_text
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+# pikepdf and Pillow are imported where a PDF or an image is actually read: a warm index reads no
+# file, and `assess index` would otherwise spend a sizeable part of its run importing them.
 
 CHUNK = 1 << 20
 """SHA-256 is streamed in 1 MiB chunks: constant memory, and hashlib releases the GIL on each."""
@@ -307,6 +310,8 @@ def _pdf_facts(handle: BinaryIO) -> dict:
     if b"%%EOF" not in handle.read():
         return {"problem": PROBLEMS["pdf_truncated"]}
     handle.seek(0)
+    import pikepdf
+
     try:
         with pikepdf.open(handle) as pdf:
             pages = len(pdf.pages)
@@ -331,6 +336,8 @@ def _image_facts(handle: BinaryIO, kind: str) -> dict:
     if problem:
         return {"problem": problem}
     handle.seek(0)
+    from PIL import Image, UnidentifiedImageError
+
     with _PILLOW_LOCK, warnings.catch_warnings():
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         try:
@@ -361,6 +368,8 @@ def _image_tail_problem(handle: BinaryIO, kind: str) -> str | None:
 
 def _exif_date(image: Image.Image) -> date | None:
     """EXIF DateTimeOriginal (else DateTimeDigitized): when the photo was taken."""
+    from PIL import ExifTags
+
     exif = image.getexif()
     details = exif.get_ifd(ExifTags.IFD.Exif)
     for tag in (ExifTags.Base.DateTimeOriginal, ExifTags.Base.DateTimeDigitized):

@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import errno
+from collections.abc import Hashable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from yaml.composer import Composer
+from yaml.constructor import ConstructorError, SafeConstructor
+from yaml.parser import Parser
+from yaml.reader import Reader
+from yaml.resolver import Resolver
+from yaml.scanner import Scanner
+
+try:
+    from yaml._yaml import CParser  # libyaml's scanner and parser, in C
+except ImportError:  # PyYAML built without libyaml: the pure-Python parser gives the same results
+    CParser = None
 
 from .errors import Finding
 
@@ -29,11 +41,11 @@ class LineList(list):
     item_lines: list[int]
 
 
-class _LineLoader(yaml.SafeLoader):
-    """Safe loader building LineDict/LineList and rejecting duplicate keys."""
+class _LineConstructor(SafeConstructor):
+    """Safe constructor building LineDict/LineList and rejecting duplicate keys."""
 
-    def __init__(self, stream: str, source: str):
-        super().__init__(stream)
+    def __init__(self, source: str):
+        super().__init__()
         self.source = source
         self.findings: list[Finding] = []
 
@@ -44,6 +56,8 @@ class _LineLoader(yaml.SafeLoader):
         for key_node, value_node in node.value:
             key = self.construct_object(key_node, deep=True)
             line = key_node.start_mark.line + 1
+            if not isinstance(key, Hashable):  # "? [a, b]" makes a list a key
+                raise ConstructorError("while constructing a mapping", node.start_mark, "found unhashable key", key_node.start_mark)
             if key in mapping:
                 self.findings.append(
                     Finding(
@@ -64,8 +78,39 @@ class _LineLoader(yaml.SafeLoader):
         return items
 
 
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _LineLoader.construct_mapping)
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _LineLoader.construct_sequence)
+_LineConstructor.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _LineConstructor.construct_mapping)
+_LineConstructor.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _LineConstructor.construct_sequence)
+
+
+class _PythonLineLoader(Reader, Scanner, Parser, Composer, _LineConstructor, Resolver):
+    """PyYAML's pure-Python safe loader with the line-aware constructor (when libyaml is absent)."""
+
+    def __init__(self, stream: str, source: str):
+        Reader.__init__(self, stream)
+        Scanner.__init__(self)
+        Parser.__init__(self)
+        Composer.__init__(self)
+        _LineConstructor.__init__(self, source)
+        Resolver.__init__(self)
+
+
+_LineLoader: type = _PythonLineLoader
+if CParser is not None:
+
+    class _LibyamlLineLoader(Composer, CParser, _LineConstructor, Resolver):
+        """libyaml scans and parses (several times faster); PyYAML's Python composer builds the nodes.
+
+        The composer stays in Python on purpose: libyaml's own composer recurses in C, so a file nested
+        a hundred thousand levels deep would crash the process instead of raising RecursionError.
+        """
+
+        def __init__(self, stream: str, source: str):
+            CParser.__init__(self, stream)
+            Composer.__init__(self)
+            _LineConstructor.__init__(self, source)
+            Resolver.__init__(self)
+
+    _LineLoader = _LibyamlLineLoader
 
 
 MAX_NODES = 200_000
@@ -103,8 +148,9 @@ def load_yaml(path: Path, source: str) -> tuple[Any, list[Finding]]:
         return None, [Finding(path=source, message="文件不是 UTF-8 编码，请用 UTF-8 另存后重试")]
     except OSError as exc:
         return None, [Finding(path=source, message=f"无法读取文件：{os_error_text(exc)}")]
-    loader = _LineLoader(text, source)
+    loader = None
     try:
+        loader = _LineLoader(text, source)  # the pure-Python reader already rejects control characters here
         data = loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -116,7 +162,8 @@ def load_yaml(path: Path, source: str) -> tuple[Any, list[Finding]]:
     except RecursionError:
         return None, [Finding(path=source, message="YAML 嵌套层数过多（方括号、花括号或缩进层层套叠），无法读取，请检查文件内容")]
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if _expanded_size(data, MAX_NODES) > MAX_NODES:
         message = f"用 & 锚点和 * 别名层层引用，展开后超过 {MAX_NODES} 项，疑似恶意文件，未读取。请不要嵌套使用别名"
         return None, [Finding(path=source, message=message)]
