@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections import defaultdict
 from pathlib import Path
 
 from rich.console import Console
@@ -10,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .errors import display_path
-from .evidence import FLAG_LABELS, EvidenceIndex
+from .evidence import FLAG_LABELS, EvidenceFile, EvidenceIndex
 from .project import Project
 
 MAX_IGNORED_SHOWN = 10
@@ -43,7 +44,8 @@ def show_index(console: Console, project: Project, index: EvidenceIndex, written
     Lines other than the table are soft-wrapped: a long path or message stays one line, so it can
     be searched and copied even when the output goes to a file.
     """
-    console.print(_indicator_table(project, index))
+    grouped = _files_by_indicator(index)
+    console.print(_indicator_table(project, grouped))
     order = {indicator.id: position for position, indicator in enumerate(project.standard.indicators)}
     flagged = sorted((f for f in index.files if f.flags), key=lambda f: (order.get(f.indicator_id, len(order)), f.path))
     if flagged:
@@ -53,7 +55,7 @@ def show_index(console: Console, project: Project, index: EvidenceIndex, written
             for flag in file.flags:
                 line = Text("    · ").append(f"[{FLAG_LABELS[flag.code]}] ", style="yellow").append(safe(flag.message))
                 console.print(line, soft_wrap=True)
-    missing = [i.label for i in project.standard.indicators if not any(f.usable for f in index.files_for(i.id))]
+    missing = [i.label for i in project.standard.indicators if not any(f.usable for f in grouped.get(i.id, []))]
     covered = len(project.standard.indicators) - len(missing)
     pages = sum(file.pages or 0 for file in index.files)
     if missing:
@@ -72,7 +74,15 @@ def show_index(console: Console, project: Project, index: EvidenceIndex, written
     console.print(TEXT["written"].format(path=display_path(written, project.root)))
 
 
-def _indicator_table(project: Project, index: EvidenceIndex) -> Table:
+def _files_by_indicator(index: EvidenceIndex) -> dict[str | None, list[EvidenceFile]]:
+    """Files grouped by indicator in one pass (index.files_for per indicator would scan every file 42 times)."""
+    grouped: dict[str | None, list[EvidenceFile]] = defaultdict(list)
+    for file in index.files:
+        grouped[file.indicator_id].append(file)
+    return grouped
+
+
+def _indicator_table(project: Project, grouped: dict[str | None, list[EvidenceFile]]) -> Table:
     """One row per indicator; rows without a usable file in bold red."""
     table = Table(title=TEXT["table_title"].format(district=project.config.district))
     label, title, *counts = TEXT["columns"]
@@ -81,7 +91,7 @@ def _indicator_table(project: Project, index: EvidenceIndex) -> Table:
     for heading in counts:
         table.add_column(heading, justify="right", no_wrap=True)
     for indicator in project.standard.indicators:
-        files = index.files_for(indicator.id)
+        files = grouped.get(indicator.id, [])
         usable = any(file.usable for file in files)
         title = indicator.title if usable else indicator.title + TEXT["no_usable"]
         table.add_row(
