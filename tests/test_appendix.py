@@ -456,7 +456,7 @@ def test_the_document_id_changes_with_evidence_content_not_with_time(tmp_path: P
     chunks = appendix.Chunks()
 
     def current_id() -> bytes:
-        return appendix.document_id(html_part, AppendixPlan([placement(root, evidence_file(root, path, "pdf"))]), chunks, 150)
+        return appendix.document_id([html_part], AppendixPlan([placement(root, evidence_file(root, path, "pdf"))]), chunks, 150)
 
     first = current_id()
     assert current_id() == first

@@ -115,7 +115,7 @@ def test_without_source_date_epoch_the_dossier_is_dated_by_the_report_date(monke
 
 # --- the manifest page ------------------------------------------------------------------
 
-MANIFEST_HEADING = "四、佐证材料清单（SHA-256 校验）"
+MANIFEST_HEADING = "五、佐证材料清单（SHA-256 校验）"
 
 
 def squeeze(text: str) -> str:
@@ -165,20 +165,22 @@ def test_the_manifest_page_prints_the_fingerprint_and_how_to_check(two_builds, s
 def test_the_manifest_chapter_is_in_the_contents_and_the_bookmarks(two_builds):
     reader = pypdf.PdfReader(two_builds[0])
     top = {item.title: reader.get_destination_page_number(item) for item in reader.outline if not isinstance(item, list)}
-    assert list(top)[-2:] == [MANIFEST_HEADING, "五、证明材料"]
+    assert list(top)[-2:] == ["四、证明材料", MANIFEST_HEADING]
     first = top[MANIFEST_HEADING]
     assert MANIFEST_HEADING in reader.pages[first].extract_text() and "整套材料指纹" in reader.pages[first].extract_text()
     contents = squeeze("".join(page.extract_text() for page in reader.pages[:first]))
     assert re.search(re.escape(squeeze(MANIFEST_HEADING)) + r"\.+" + str(first + 1), contents)  # 目录: leader and page number
     outline = reader.outline
-    evidence = next(n for n, item in enumerate(outline) if not isinstance(item, list) and item.title == "五、证明材料")
-    assert isinstance(outline[evidence + 1], list) and outline[evidence + 1]  # the evidence bookmarks sit under 五、证明材料
+    evidence = next(n for n, item in enumerate(outline) if not isinstance(item, list) and item.title == "四、证明材料")
+    assert isinstance(outline[evidence + 1], list) and outline[evidence + 1]  # the evidence bookmarks sit under 四、证明材料
+    appended = [reader.get_destination_page_number(item) for item in outline[evidence + 1] if not isinstance(item, list)]
+    assert first > max(appended) >= len(reader.pages) // 2  # the manifest follows the appended evidence
 
 
 def test_chapters_after_the_gap_list_are_numbered_by_what_the_dossier_has():
     assert back_chapters(True, None) == {"evidence": "四、证明材料"}
-    assert back_chapters(False, object()) == {"manifest": MANIFEST_HEADING}
-    assert back_chapters(True, object()) == {"manifest": MANIFEST_HEADING, "evidence": "五、证明材料"}
+    assert back_chapters(False, object()) == {"manifest": "四、佐证材料清单（SHA-256 校验）"}
+    assert back_chapters(True, object()) == {"evidence": "四、证明材料", "manifest": MANIFEST_HEADING}
 
 
 def test_a_file_that_could_not_be_hashed_says_so():

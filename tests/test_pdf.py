@@ -378,11 +378,14 @@ def test_without_appended_evidence_one_pass_is_enough() -> None:
 
 def test_the_page_count_guess_survives_a_damaged_cache(tmp_path: Path) -> None:
     cache = tmp_path / "dossier-layout.json"
-    assert read_layout_guess(cache) == 1
+    assert read_layout_guess(cache, "html_pages") == 1
     cache.write_text("{not json", encoding="utf-8")
-    assert read_layout_guess(cache) == 1
-    cache.write_text('{"html_pages": 86}', encoding="utf-8")
-    assert read_layout_guess(cache) == 87
+    assert read_layout_guess(cache, "html_pages") == 1
+    cache.write_text("[86]", encoding="utf-8")
+    assert read_layout_guess(cache, "html_pages") == 1
+    cache.write_text('{"html_pages": 86, "html_pages_light": 40}', encoding="utf-8")
+    assert read_layout_guess(cache, "html_pages") == 87
+    assert read_layout_guess(cache, "html_pages_light") == 41
 
 
 # --- failures ----------------------------------------------------------------------------

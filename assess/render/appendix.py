@@ -567,15 +567,16 @@ def replace_static_id(path: Path, document_id: bytes) -> None:
         handle.write(b"<" + document_id.hex().encode() + b">")
 
 
-def document_id(html_part: Path, plan: AppendixPlan, chunks: Chunks, max_dpi: int) -> bytes:
-    """16 bytes that change with the dossier's content: the laid-out HTML part, and what the appendix pages derive from.
+def document_id(laid_out: list[Path], plan: AppendixPlan, chunks: Chunks, max_dpi: int) -> bytes:
+    """16 bytes that change with the dossier's content: the laid-out HTML parts, and what the appendix pages derive from.
 
     The chunks are made from each embedded file's content (its SHA-256 from the index), its
     place and page count, max_dpi, and which files could not be read; the stamps from the plan.
     """
     digest = hashlib.sha256()
-    with html_part.open("rb") as handle:
-        digest.update(hashlib.file_digest(handle, "sha256").digest())
+    for path in laid_out:
+        with path.open("rb") as handle:
+            digest.update(hashlib.file_digest(handle, "sha256").digest())
     for placement in plan.embedded:
         digest.update(f"{placement.indicator_id}\0{placement.file.path}\0{placement.file.sha256}\0{placement.pages}\n".encode())
     digest.update(f"{max_dpi}\0{sorted(chunks.unreadable)}\0{chunks.page_sizes}".encode())

@@ -16,14 +16,14 @@ import json
 import logging
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
 import pikepdf
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, TemplateNotFound
 from jinja2.sandbox import SandboxedEnvironment
-from pikepdf import Array, Name
+from pikepdf import Array, Name, OutlineItem
 from weasyprint import CSS, HTML
 from weasyprint.document import Document
 
@@ -55,6 +55,11 @@ LOGGER = logging.getLogger(__name__)
 
 TEMPLATE_FOLDER = "dossier"
 HTML_TEMPLATE = "dossier.html"
+MANIFEST_TEMPLATE = "manifest.html"
+MANIFEST_BATCH = 250
+"""佐证材料清单 entries per separately laid-out document (about 12 pages). A laid-out WeasyPrint
+document holds about 2.5 MiB a page, and the manifest grows with the evidence, so it is laid out
+after the appendix, batch by batch, each batch written and freed before the next."""
 CSS_TEMPLATE = "dossier.css"
 PAGE_LINK = "x-assess-page:"
 """Scheme of links to appendix pages: WeasyPrint writes them as URIs, assembly makes them GoTo links."""
@@ -127,29 +132,46 @@ def render_pdf(
     """
     html = HtmlPart(assessment, project, require_cjk_font(), manifest)
     guess_file = project.path("output") / LAYOUT_GUESS
+    guess_key = "html_pages" if include_evidence else "html_pages_light"
+    chapters = back_chapters(include_evidence, manifest)
     with atomic_path(target) as temp, work_folder(target.parent, "pdf") as workdir:
         office_cache = project.path("output") / OFFICE_CACHE
         plan = plan_appendix(assessment, project.path("evidence"), office_cache) if include_evidence else AppendixPlan()
         with appendix_writer(plan, workdir, max_dpi) as appendix_chunks:
             document, start = stable_layout(
                 lambda start: html.layout(plan, start, include_evidence),
-                numbered=bool(plan.embedded),
-                guess=read_layout_guess(guess_file),
+                numbered=bool(plan.embedded) or manifest is not None,
+                guess=read_layout_guess(guess_file, guess_key),
             )
             html_part = workdir / "dossier-html.pdf"
             document.write_pdf(html_part)
             anchors = indicator_pages(document)
-            del document  # about 3 MiB a page: gone before the wait for the chunks and the assembly
+            del document  # about 3 MiB a page: gone before the manifest, the wait for the chunks and the assembly
             gc.collect()  # its boxes reference each other, so only the cycle collector frees them
+            back = html.layout_manifest(start + plan.total_pages, chapters.get("manifest"), workdir)
             chunks = appendix_chunks() if plan.embedded else Chunks()
         html.report_missing_glyphs()
         log_unreadable(plan, chunks)
-        if plan.embedded:
-            with suppress(OutputError):
-                write_json(guess_file, {"html_pages": start - 1})
-        dossier_id = document_id(html_part, plan, chunks, max_dpi)
-        _assemble(html_part, anchors, plan, chunks, start, temp, back_chapters(include_evidence, manifest).get("evidence"), dossier_id)
+        with suppress(OutputError):
+            write_json(guess_file, {**read_layout_guesses(guess_file), guess_key: start - 1})
+        laid_out = LaidOut(html_part, anchors, start, back, chapters)
+        _assemble(laid_out, plan, chunks, temp, document_id([html_part, *back], plan, chunks, max_dpi))
     return target
+
+
+@dataclass(frozen=True)
+class LaidOut:
+    """The dossier's laid-out parts, ready to be joined around the appendix."""
+
+    html_part: Path
+    anchors: dict[str, int]
+    """Page index (0-based) of each indicator's section in the HTML part (indicator_pages)."""
+    start: int
+    """First page (1-based) of the appendix: the HTML part's pages + 1."""
+    back: list[Path]
+    """Pages after the appendix: the 佐证材料清单, in batch files."""
+    chapters: dict[str, str]
+    """back_chapters(): the numbered headings of the chapters after the gap list."""
 
 
 class HtmlPart:
@@ -168,9 +190,30 @@ class HtmlPart:
     def layout(self, plan: AppendixPlan, start: int, include_evidence: bool) -> Document:
         """Lay out the HTML part with the appendix starting on page `start`."""
         context = dossier_context(self.assessment, plan, start, include_evidence, self.figures, self.manifest)
-        html = _render_html(self.environment, context)
+        return self._render(_render_html(self.environment, HTML_TEMPLATE, context))
+
+    def layout_manifest(self, first_page: int, heading: str | None, workdir: Path) -> list[Path]:
+        """Lay out and write the 佐证材料清单 from page `first_page` on, MANIFEST_BATCH entries per file."""
+        if self.manifest is None or heading is None:
+            return []
+        view = manifest_view(self.manifest)
+        rows = view["rows"]
+        paths = []
+        for begin in range(0, max(len(rows), 1), MANIFEST_BATCH):
+            context = {"chapter": heading, "manifest": view, "rows": rows[begin : begin + MANIFEST_BATCH], "first": begin == 0}
+            furniture = CSS(string=separate_part_css(self.assessment.district, heading, first_page))
+            document = self._render(_render_html(self.environment, MANIFEST_TEMPLATE, context), furniture)
+            paths.append(workdir / f"manifest-{len(paths):04d}.pdf")
+            document.write_pdf(paths[-1])
+            first_page += len(document.pages)
+            del document
+            gc.collect()
+        return paths
+
+    def _render(self, html: str, *extra: CSS) -> Document:
+        """Lay out one HTML document with the dossier's styles, noting characters no font can draw."""
         with glyph_watch() as missing:
-            document = HTML(string=html, base_url=self.base_url, url_fetcher=self.fetcher).render(stylesheets=self.stylesheets)
+            document = HTML(string=html, base_url=self.base_url, url_fetcher=self.fetcher).render(stylesheets=[*self.stylesheets, *extra])
         self.missing_glyphs |= missing
         return document
 
@@ -196,39 +239,42 @@ def stable_layout(layout, numbered: bool = True, guess: int = 1) -> tuple[Docume
     raise LayoutUnstable()
 
 
-def read_layout_guess(path: Path) -> int:
-    """First page of the appendix in the previous build (1 when unknown)."""
+def read_layout_guesses(path: Path) -> dict[str, int]:
+    """The HTML part's page counts of the previous full and light builds (empty when unknown)."""
     try:
-        return int(json.loads(path.read_text(encoding="utf-8"))["html_pages"]) + 1
-    except (OSError, ValueError, KeyError, TypeError):
-        return 1
+        guesses = json.loads(path.read_text(encoding="utf-8"))
+        return {key: value for key, value in guesses.items() if isinstance(key, str) and isinstance(value, int)}
+    except (OSError, ValueError, AttributeError):
+        return {}
 
 
-def _assemble(
-    html_part: Path,
-    anchors: dict[str, int],
-    plan: AppendixPlan,
-    chunks: Chunks,
-    start: int,
-    target: Path,
-    evidence_heading: str | None,
-    dossier_id: bytes,
-) -> None:
-    """The skeleton (HTML part, stamped placeholder pages, links, bookmarks), then the evidence drawn under it.
+def read_layout_guess(path: Path, key: str) -> int:
+    """First page of the appendix (or manifest) in the previous build of this kind (1 when unknown)."""
+    return read_layout_guesses(path).get(key, 0) + 1
 
-    `anchors` is indicator_pages() of the laid-out HTML part, taken so the WeasyPrint document could be
-    freed first; the evidence bookmarks go under the bookmark of the evidence chapter, `evidence_heading`.
+
+def _assemble(parts: LaidOut, plan: AppendixPlan, chunks: Chunks, target: Path, dossier_id: bytes) -> None:
+    """The skeleton (HTML part, stamped placeholder pages, the pages after them, links, bookmarks), then the evidence drawn under it.
+
+    The evidence bookmarks go under the evidence chapter's bookmark; the chapter after the appendix
+    (laid out apart) gets its own.
     """
-    skeleton = html_part.with_name("skeleton.pdf")
-    with pikepdf.open(html_part) as pdf:
+    skeleton = parts.html_part.with_name("skeleton.pdf")
+    start = parts.start
+    with pikepdf.open(parts.html_part) as pdf, ExitStack() as back_files:
         add_placeholder_pages(pdf, chunks)
+        back_first = len(pdf.pages)
+        for path in parts.back:
+            pdf.pages.extend(back_files.enter_context(pikepdf.open(path)).pages)
         if plan.embedded:
-            stamp_appendix(pdf, start - 1, plan, chunks, anchors)
+            stamp_appendix(pdf, start - 1, plan, chunks, parts.anchors)
         resolve_page_links(pdf, start - 1)
         with pdf.open_outline() as outline:
-            parent = next((item for item in outline.root if item.title == evidence_heading), None)
+            parent = next((item for item in outline.root if item.title == parts.chapters.get("evidence")), None)
             if parent is not None:
                 add_outline(parent, plan, start)
+            if parts.back:
+                outline.root.append(OutlineItem(parts.chapters["manifest"], back_first))
         pdf.save(skeleton if chunks.paths else target, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
     if chunks.paths:
         underlay_chunks(skeleton, chunks, start, target, dossier_id)
@@ -281,14 +327,29 @@ def _template_css(project: Project) -> CSS:
     return CSS(string=path.read_text(encoding="utf-8"), base_url=folder.as_uri() + "/", url_fetcher=ProjectFetcher(project.root))
 
 
-def _render_html(environment: Environment, context: dict) -> str:
-    """Fill the HTML template; Jinja mistakes become a Chinese message naming the line."""
+def _render_html(environment: Environment, name: str, context: dict) -> str:
+    """Fill the HTML template `name`; Jinja mistakes (or a missing template) become a Chinese message naming the file and line."""
     try:
-        return environment.get_template(HTML_TEMPLATE).render(context)
+        return environment.get_template(name).render(context)
+    except TemplateNotFound as exc:
+        raise DossierTemplateProblem(f"{TEMPLATE_FOLDER}/{name}", "找不到该文件；请从示例项目复制 templates/dossier 文件夹") from exc
     except TemplateError as exc:
         line = getattr(exc, "lineno", None)
-        where = f"{TEMPLATE_FOLDER}/{HTML_TEMPLATE}" + (f":{line}" if line else "")
+        where = f"{TEMPLATE_FOLDER}/{name}" + (f":{line}" if line else "")
         raise DossierTemplateProblem(where, f"模板有错误（{exc}）") from exc
+
+
+def separate_part_css(district: str, chapter: str, first_page: int) -> str:
+    """Page furniture of a part laid out apart: its running headers as literal text, its first page number."""
+    return (
+        f"@page {{ @top-left {{ content: {css_string(district)}; }} @top-right {{ content: {css_string(chapter)}; }} }}\n"
+        f"@page :first {{ counter-reset: page {first_page}; }}\n"
+    )
+
+
+def css_string(text: str) -> str:
+    """`text` as a CSS string, every character escaped (the district name comes from assess.yaml)."""
+    return '"' + "".join(f"\\{ord(char):06x}" for char in text) + '"'
 
 
 def font_css(families: tuple[str, ...]) -> str:
@@ -386,7 +447,7 @@ def dossier_context(
         "overdue_count": sum(1 for gap in assessment.open_gaps if gap.overdue),
         "include_evidence": include_evidence,
         "chapters": back_chapters(include_evidence, manifest),
-        "manifest": manifest_view(manifest) if manifest is not None else None,
+        "manifest": {"first": start + plan.total_pages, "link": f"{PAGE_LINK}{start + plan.total_pages}"} if manifest is not None else None,
         "light_note": TEXT["light"],
         "appendix": {
             "first": start if embedded else None,
@@ -410,8 +471,8 @@ BACK_CHAPTER_NUMBERS = ("四", "五")
 
 
 def back_chapters(include_evidence: bool, manifest: Manifest | None) -> dict[str, str]:
-    """Numbered headings of the chapters this dossier has after the gap list: the manifest, then the evidence."""
-    present = [key for key, wanted in (("manifest", manifest is not None), ("evidence", include_evidence)) if wanted]
+    """Numbered headings of the chapters this dossier has after the gap list: the evidence, then the manifest (after the appendix)."""
+    present = [key for key, wanted in (("evidence", include_evidence), ("manifest", manifest is not None)) if wanted]
     return {key: TEXT["chapter"].format(number=number, title=TEXT[f"{key}_title"]) for key, number in zip(present, BACK_CHAPTER_NUMBERS)}
 
 
@@ -420,13 +481,14 @@ def manifest_view(manifest: Manifest) -> dict:
     folder = manifest.evidence_folder
     rows = [
         {
+            "number": number,
             "path": printable(file.path),
             "label": file.indicator_label or "—",
             "size": f"{file.size:,}",
             "pages": "—" if file.pages is None else file.pages,
             "sha256": file.sha256 or None,
         }
-        for file in manifest.files
+        for number, file in enumerate(manifest.files, 1)
     ]
     return {
         "folder": folder,
