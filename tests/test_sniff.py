@@ -127,6 +127,12 @@ def test_truncated_images_are_corrupt(tmp_path):
     assert "不完整" in analyse(write(tmp_path / "cut.png", png[:-20])).problem
 
 
+def test_a_photo_counts_as_complete_when_its_end_marker_is_in_the_last_64_kib(tmp_path):
+    jpeg = make_jpeg(tmp_path / "a.jpg", size=(400, 300)).read_bytes()
+    assert analyse(write(tmp_path / "padded.jpg", jpeg + b"\x00" * 60_000)).problem is None
+    assert "不完整" in analyse(write(tmp_path / "far.jpg", jpeg + b"\x00" * 70_000)).problem
+
+
 def test_huge_declared_image_is_measured_without_decoding(tmp_path):
     facts = analyse(write(tmp_path / "big.png", png_header(10_000, 9_000)))
     assert (facts.width, facts.height, facts.problem) == (10_000, 9_000, None)
