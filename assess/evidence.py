@@ -418,8 +418,9 @@ def build_index(project: Project, *, rehash: bool = False, progress: bool = Fals
             else:
                 pending.append(entry)
         stats.reused = len(known)
-        for done, (entry, analysis) in enumerate(_analyse_all(pending, progress), start=1):
-            known[entry.path] = fresh = Cached(entry.key, analysis, date_from_name(entry.stem))
+        name_dates = {entry.path: date_from_name(entry.stem) for entry in pending}
+        for done, (entry, analysis) in enumerate(_analyse_all(pending, name_dates, progress), start=1):
+            known[entry.path] = fresh = Cached(entry.key, analysis, name_dates[entry.path])
             if analysis.unreadable is None:  # a failed or unstable read is retried next time
                 cache.store(entry.path, fresh)
             stats.analysed += 1
@@ -432,8 +433,13 @@ def build_index(project: Project, *, rehash: bool = False, progress: bool = Fals
     return EvidenceIndex(files=files, ignored=ignored, folders=_folders(top_folders, matcher), stats=stats)
 
 
-def _analyse_all(pending: list[Entry], progress: bool) -> Iterable[tuple[Entry, Analysis]]:
-    """Analyse files on a thread pool (hashing and I/O release the GIL), in completion order."""
+def _analyse_all(
+    pending: list[Entry], name_dates: dict[str, FoundDate | None], progress: bool
+) -> Iterable[tuple[Entry, Analysis]]:
+    """Analyse files on a thread pool (hashing and I/O release the GIL), in completion order.
+
+    The embedded date (PDF, EXIF) is read only for files whose name carries no date.
+    """
     if not pending:
         return
     from concurrent.futures import ThreadPoolExecutor, as_completed  # only when something is read
@@ -444,7 +450,10 @@ def _analyse_all(pending: list[Entry], progress: bool) -> Iterable[tuple[Entry, 
     try:
         with bar or nullcontext():
             task = bar.add_task(MESSAGES["progress"], total=total) if bar else None
-            futures = {pool.submit(analyse, entry.absolute, entry.key): entry for entry in pending}
+            futures = {
+                pool.submit(analyse, entry.absolute, entry.key, embedded_date=name_dates[entry.path] is None): entry
+                for entry in pending
+            }
             for future in as_completed(futures):
                 entry = futures[future]
                 if bar:

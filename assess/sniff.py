@@ -163,18 +163,21 @@ def open_readonly(path: Path) -> BinaryIO:
     return os.fdopen(fd, "rb")
 
 
-def analyse(path: Path, expected: tuple[int, int] | None = None) -> Analysis:
+def analyse(path: Path, expected: tuple[int, int] | None = None, *, embedded_date: bool = True) -> Analysis:
     """Hash and inspect one file; any failure becomes `problem` or `unreadable`, never an exception.
 
     `expected` is the (size, mtime_ns) the walk saw: if the file differs from it when opened, or
     changes or disappears while being read, the result describes no stable content and says so.
+    `embedded_date=False` leaves out the PDF creation date and the EXIF capture date: the index
+    asks for them only when the file name carries no date (a name's date always wins), and reading
+    EXIF is half the cost of inspecting a photo.
     """
     try:
         with open_readonly(path) as handle:
             before = _stamp(os.fstat(handle.fileno()))
             digest = sha256_of(handle)
             handle.seek(0)
-            facts = inspect(handle, path.suffix.lower().lstrip("."), digest)
+            facts = inspect(handle, path.suffix.lower().lstrip("."), digest, embedded_date)
             after = _stamp(os.fstat(handle.fileno()))
         still_there = _stamp(os.stat(path, follow_symlinks=False))
     except FileNotFoundError:
@@ -206,8 +209,8 @@ def sha256_of(handle: BinaryIO) -> str:
     return digest.hexdigest()
 
 
-def inspect(handle: BinaryIO, extension: str, digest: str) -> Analysis:
-    """Type, pages, size, date and damage of an open file; extension only picks among OLE formats."""
+def inspect(handle: BinaryIO, extension: str, digest: str, embedded_date: bool = True) -> Analysis:
+    """Type, pages, size, date (unless not wanted) and damage of an open file; extension only picks among OLE formats."""
     head = handle.read(HEAD)
     kind = detect_kind(head, extension)
     facts: dict = {"sha256": digest, "kind": kind}
@@ -219,9 +222,9 @@ def inspect(handle: BinaryIO, extension: str, digest: str) -> Analysis:
         elif kind == "ole":
             facts["kind"] = _OLE_EXTENSIONS.get(extension, "ole")
         elif kind == "pdf":
-            facts.update(_pdf_facts(handle))
+            facts.update(_pdf_facts(handle, embedded_date))
         elif kind in IMAGE_KINDS:
-            facts.update(_image_facts(handle, kind))
+            facts.update(_image_facts(handle, kind, embedded_date))
     except (zipfile.BadZipFile, struct.error):
         facts["problem"] = PROBLEMS["zip_broken"]
     except OSError as exc:
@@ -304,7 +307,7 @@ def _central_directory_size(handle: BinaryIO) -> int:
     return struct.unpack_from("<I", tail, at + 12)[0]
 
 
-def _pdf_facts(handle: BinaryIO) -> dict:
+def _pdf_facts(handle: BinaryIO, embedded_date: bool) -> dict:
     """Page count, creation date, encryption and truncation of a PDF, via pikepdf (lazy parsing)."""
     size = handle.seek(0, os.SEEK_END)
     handle.seek(max(0, size - 1024))
@@ -316,7 +319,7 @@ def _pdf_facts(handle: BinaryIO) -> dict:
     try:
         with pikepdf.open(handle) as pdf:
             pages = len(pdf.pages)
-            created = parse_pdf_date(str(pdf.trailer.get("/Info", {}).get("/CreationDate", "")))
+            created = parse_pdf_date(str(pdf.trailer.get("/Info", {}).get("/CreationDate", ""))) if embedded_date else None
     except pikepdf.PasswordError:
         return {"encrypted": True}
     except pikepdf.PdfError:
@@ -329,7 +332,7 @@ def _pdf_facts(handle: BinaryIO) -> dict:
     return facts
 
 
-def _image_facts(handle: BinaryIO, kind: str) -> dict:
+def _image_facts(handle: BinaryIO, kind: str, embedded_date: bool) -> dict:
     """Pixel size, frame count (TIFF) and EXIF capture date from the header; pixels stay undecoded."""
     if kind in ("heic", "avif"):
         return {"pages": 1}  # Pillow cannot read HEIF headers without a plugin; the file is still a photo
@@ -345,7 +348,7 @@ def _image_facts(handle: BinaryIO, kind: str) -> dict:
             with Image.open(handle) as image:
                 width, height = image.size
                 pages = image.n_frames if kind == "tiff" else 1
-                taken = _exif_date(image) if kind in EXIF_KINDS else None
+                taken = _exif_date(image) if embedded_date and kind in EXIF_KINDS else None
         except Image.DecompressionBombError:
             return {"problem": PROBLEMS["image_huge"]}
         except (UnidentifiedImageError, SyntaxError, EOFError, OSError):  # Pillow says OSError for bad headers

@@ -133,6 +133,12 @@ def test_a_photo_counts_as_complete_when_its_end_marker_is_in_the_last_64_kib(tm
     assert "不完整" in analyse(write(tmp_path / "far.jpg", jpeg + b"\x00" * 70_000)).problem
 
 
+def test_embedded_dates_are_left_unread_when_not_wanted(tmp_path):
+    photo = analyse(make_jpeg(tmp_path / "photo.jpg", taken="2023:11:02 15:20:00"), embedded_date=False)
+    scan = analyse(make_pdf(tmp_path / "scan.pdf", pages=3), embedded_date=False)
+    assert (photo.width, photo.embedded_date, scan.pages, scan.embedded_date) == (64, None, 3, None)
+
+
 def test_huge_declared_image_is_measured_without_decoding(tmp_path):
     facts = analyse(write(tmp_path / "big.png", png_header(10_000, 9_000)))
     assert (facts.width, facts.height, facts.problem) == (10_000, 9_000, None)
