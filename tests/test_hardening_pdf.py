@@ -181,6 +181,8 @@ def test_chapters_after_the_gap_list_are_numbered_by_what_the_dossier_has():
     assert back_chapters(True, None) == {"evidence": "四、证明材料"}
     assert back_chapters(False, object()) == {"manifest": "四、佐证材料清单（SHA-256 校验）"}
     assert back_chapters(True, object()) == {"evidence": "四、证明材料", "manifest": MANIFEST_HEADING}
+    assert back_chapters(False, object(), True) == {"continued": "四、佐证材料表（续）", "manifest": "五、佐证材料清单（SHA-256 校验）"}
+    assert back_chapters(True, object(), True) == {"evidence": "四、证明材料", "continued": "五、佐证材料表（续）", "manifest": "六、佐证材料清单（SHA-256 校验）"}
 
 
 def test_a_file_that_could_not_be_hashed_says_so():
@@ -362,7 +364,7 @@ def test_a_killed_pdf_build_keeps_the_old_dossier_and_the_next_build_removes_its
     kill(child)
     [work] = output.glob(".assess-pdf-*")
     [temp] = output.glob(f".{dossier.name}.*.tmp")
-    assert (work / "dossier-html.pdf").is_file() and list(work.glob("appendix-*.pdf"))
+    assert (work / "front-0000.pdf").is_file() and list(work.glob("appendix-*.pdf"))
     assert dossier.read_bytes() == before
     age(work)
     age(temp)

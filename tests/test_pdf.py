@@ -6,7 +6,6 @@ import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from types import SimpleNamespace
 
 import pdfplumber
 import pikepdf
@@ -19,7 +18,7 @@ from assess.evidence import Flag
 from assess.project import Project, load_project
 from assess.render import appendix, fonts
 from assess.render.fonts import FontMissing
-from assess.render.pdf import DossierTemplateProblem, LayoutUnstable, read_layout_guess, render_pdf, stable_layout
+from assess.render.pdf import DossierTemplateProblem, LayoutUnstable, Written, read_layout_guess, render_pdf, settle_page_numbers
 
 
 HOSTILE = "<img src=x onerror=alert(1)>&amp;会议.pdf"
@@ -342,50 +341,61 @@ def test_no_temporary_files_are_left_beside_the_dossier(dossier: Dossier) -> Non
 # --- layout passes -----------------------------------------------------------------------
 
 
-class _Layout:
-    """A stand-in for WeasyPrint: the page count depends on the appendix page numbers printed."""
+class _Parts:
+    """A stand-in for HtmlPart: page counts depend on the page numbers printed, calls are recorded."""
 
-    def __init__(self, pages_for):
-        self.pages_for = pages_for
-        self.calls: list[int] = []
+    def __init__(self, front_pages, continued_pages=lambda start: 0, numbered=True):
+        self.front_pages, self.continued_pages, self.numbered = front_pages, continued_pages, numbered
+        self.calls: list[tuple] = []
 
-    def __call__(self, start: int):
-        self.calls.append(start)
-        return SimpleNamespace(pages=[None] * self.pages_for(start))
+    def write_front(self, start: int, continued: int) -> Written:
+        self.calls.append(("front", start, continued))
+        return Written(pages=self.front_pages(start, continued))
+
+    def write_continued(self, start: int) -> Written:
+        self.calls.append(("continued", start))
+        return Written(pages=self.continued_pages(start))
 
 
 def test_a_right_guess_needs_one_layout_pass() -> None:
-    layout = _Layout(lambda start: 40)
-    document, start = stable_layout(layout, guess=41)
-    assert (len(document.pages), start, layout.calls) == (40, 41, [41])
+    parts = _Parts(lambda start, continued: 40)
+    front, continued, start = settle_page_numbers(parts, (41, 0))
+    assert (front.pages, start, parts.calls) == (40, 41, [("front", 41, 0), ("continued", 41)])
 
 
 def test_a_wrong_guess_is_corrected_by_a_second_pass() -> None:
-    layout = _Layout(lambda start: 40 if start < 100 else 41)
-    assert stable_layout(layout, guess=1)[1] == 41
-    assert layout.calls == [1, 41]
+    parts = _Parts(lambda start, continued: 40 if start < 100 else 41)
+    assert settle_page_numbers(parts, (1, 0))[2] == 41
+    assert parts.calls == [("front", 1, 0), ("front", 41, 0), ("continued", 41)]
+
+
+def test_the_contents_are_laid_out_again_when_the_continued_tables_change_length() -> None:
+    parts = _Parts(lambda start, continued: 40, continued_pages=lambda start: 12)
+    front, continued, start = settle_page_numbers(parts, (41, 10))
+    assert (start, continued.pages) == (41, 12)
+    assert parts.calls == [("front", 41, 10), ("continued", 41), ("front", 41, 12)]  # the tables themselves only once
 
 
 def test_a_layout_that_never_settles_is_reported() -> None:
     with pytest.raises(LayoutUnstable, match="页数反复变化"):
-        stable_layout(_Layout(lambda start: 41 if start == 41 else 40))
+        settle_page_numbers(_Parts(lambda start, continued: 41 if start == 41 else 40), (1, 0))
 
 
-def test_without_appended_evidence_one_pass_is_enough() -> None:
-    layout = _Layout(lambda start: 40)
-    assert stable_layout(layout, numbered=False)[1] == 41 and layout.calls == [1]
+def test_without_page_numbers_after_it_one_pass_is_enough() -> None:
+    parts = _Parts(lambda start, continued: 40, numbered=False)
+    assert settle_page_numbers(parts, (1, 0))[2] == 41 and parts.calls == [("front", 1, 0), ("continued", 41)]
 
 
 def test_the_page_count_guess_survives_a_damaged_cache(tmp_path: Path) -> None:
     cache = tmp_path / "dossier-layout.json"
-    assert read_layout_guess(cache, "html_pages") == 1
+    assert read_layout_guess(cache, "full") == (1, 0)
     cache.write_text("{not json", encoding="utf-8")
-    assert read_layout_guess(cache, "html_pages") == 1
-    cache.write_text("[86]", encoding="utf-8")
-    assert read_layout_guess(cache, "html_pages") == 1
-    cache.write_text('{"html_pages": 86, "html_pages_light": 40}', encoding="utf-8")
-    assert read_layout_guess(cache, "html_pages") == 87
-    assert read_layout_guess(cache, "html_pages_light") == 41
+    assert read_layout_guess(cache, "full") == (1, 0)
+    cache.write_text('{"full": 86}', encoding="utf-8")
+    assert read_layout_guess(cache, "full") == (1, 0)
+    cache.write_text('{"full": [86, 3], "light": [40, -1]}', encoding="utf-8")
+    assert read_layout_guess(cache, "full") == (87, 3)
+    assert read_layout_guess(cache, "light") == (1, 0)
 
 
 # --- failures ----------------------------------------------------------------------------

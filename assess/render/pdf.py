@@ -17,7 +17,7 @@ import logging
 import re
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pikepdf
@@ -56,13 +56,19 @@ LOGGER = logging.getLogger(__name__)
 TEMPLATE_FOLDER = "dossier"
 HTML_TEMPLATE = "dossier.html"
 MANIFEST_TEMPLATE = "manifest.html"
-MANIFEST_BATCH = 250
-"""佐证材料清单 entries per separately laid-out document (about 12 pages). A laid-out WeasyPrint
-document holds about 2.5 MiB a page, and the manifest grows with the evidence, so it is laid out
-after the appendix, batch by batch, each batch written and freed before the next."""
+CONTINUED_TEMPLATE = "continued.html"
+SECTION_ROWS = 10
+"""Evidence rows an indicator's section shows; the rest continue in 佐证材料表（续） after the appendix.
+A laid-out WeasyPrint document holds about 2.5 MiB a page, so the HTML part, one document, must not
+grow with the evidence: what grows with it (the continued tables, the manifest) is laid out after
+the appendix, batch by batch, each batch written and freed before the next."""
+BATCH_ROWS = 250
+"""Rows (continued-table rows or manifest entries) per separately laid-out document, about 12 pages."""
 CSS_TEMPLATE = "dossier.css"
 PAGE_LINK = "x-assess-page:"
 """Scheme of links to appendix pages: WeasyPrint writes them as URIs, assembly makes them GoTo links."""
+ANCHOR_LINK = "x-assess-anchor:"
+"""Scheme of links to an anchor in a part laid out apart (the continued tables), resolved the same way."""
 MAX_LAYOUT_PASSES = 4
 OFFICE_CACHE = Path(".cache") / "office-pdf"
 """Inside output/: Word/Excel evidence converted to PDF by LibreOffice, one file per content hash."""
@@ -76,6 +82,7 @@ TEXT = {
     "chapter": "{number}、{title}",
     "evidence_title": "证明材料",
     "manifest_title": "佐证材料清单（SHA-256 校验）",
+    "continued_title": "佐证材料表（续）",
     "manifest_intro": "以下按路径列出生成本册时佐证材料文件夹 {folder}/ 中的全部 {count} 个文件（共 {size} 字节），以及每个文件内容的 SHA-256 校验值。文件内容哪怕只改动一个字节，校验值也会完全不同。",
     "manifest_check": "核对方法：在项目文件夹中运行 assess verify，程序逐一重新计算 {folder}/ 中每个文件的 SHA-256，与佐证材料清单 output/manifest.json 核对，列出内容已改变、已缺少和清单外的文件；也可以对单个文件运行 sha256sum 文件名（Windows：certutil -hashfile 文件名 SHA256），与下列校验值对照。",
     "manifest_fingerprint": "整套材料指纹：下列各文件按路径排序，每个文件一行“SHA-256、两个空格、路径”（即 sha256sum 的输出格式），全部行合在一起计算的 SHA-256。它与随本册提供的 manifest.json 中的 fingerprint 相同，即说明该清单与本册一致。",
@@ -130,85 +137,139 @@ def render_pdf(
 
     With the build's evidence `manifest`, the dossier lists every evidence file with its SHA-256.
     """
-    html = HtmlPart(assessment, project, require_cjk_font(), manifest)
     guess_file = project.path("output") / LAYOUT_GUESS
-    guess_key = "html_pages" if include_evidence else "html_pages_light"
-    chapters = back_chapters(include_evidence, manifest)
+    guess_key = "full" if include_evidence else "light"
     with atomic_path(target) as temp, work_folder(target.parent, "pdf") as workdir:
         office_cache = project.path("output") / OFFICE_CACHE
         plan = plan_appendix(assessment, project.path("evidence"), office_cache) if include_evidence else AppendixPlan()
+        html = HtmlPart(assessment, project, require_cjk_font(), plan, include_evidence, manifest, workdir)
         with appendix_writer(plan, workdir, max_dpi) as appendix_chunks:
-            document, start = stable_layout(
-                lambda start: html.layout(plan, start, include_evidence),
-                numbered=bool(plan.embedded) or manifest is not None,
-                guess=read_layout_guess(guess_file, guess_key),
-            )
-            html_part = workdir / "dossier-html.pdf"
-            document.write_pdf(html_part)
-            anchors = indicator_pages(document)
-            del document  # about 3 MiB a page: gone before the manifest, the wait for the chunks and the assembly
-            gc.collect()  # its boxes reference each other, so only the cycle collector frees them
-            back = html.layout_manifest(start + plan.total_pages, chapters.get("manifest"), workdir)
+            front, continued, start = settle_page_numbers(html, read_layout_guess(guess_file, guess_key))
+            back = html.write_manifest(start + plan.total_pages + continued.pages)
             chunks = appendix_chunks() if plan.embedded else Chunks()
         html.report_missing_glyphs()
         log_unreadable(plan, chunks)
         with suppress(OutputError):
-            write_json(guess_file, {**read_layout_guesses(guess_file), guess_key: start - 1})
-        laid_out = LaidOut(html_part, anchors, start, back, chapters)
-        _assemble(laid_out, plan, chunks, temp, document_id([html_part, *back], plan, chunks, max_dpi))
+            write_json(guess_file, {**read_layout_guesses(guess_file), guess_key: [start - 1, continued.pages]})
+        laid_out = LaidOut(front, start, continued, back, html.chapters)
+        _assemble(laid_out, plan, chunks, temp, document_id(laid_out.files, plan, chunks, max_dpi))
     return target
+
+
+@dataclass(frozen=True)
+class Written:
+    """A part laid out, written to PDF file(s) and freed: what numbering and assembly need of it."""
+
+    paths: list[Path] = field(default_factory=list)
+    pages: int = 0
+    anchors: dict[str, int] = field(default_factory=dict)
+    """Page index (0-based, within the part) of each anchor (element id) laid out in it."""
 
 
 @dataclass(frozen=True)
 class LaidOut:
     """The dossier's laid-out parts, ready to be joined around the appendix."""
 
-    html_part: Path
-    anchors: dict[str, int]
-    """Page index (0-based) of each indicator's section in the HTML part (indicator_pages)."""
+    front: Written
+    """The HTML part: cover to 四、证明材料, before the appendix."""
     start: int
     """First page (1-based) of the appendix: the HTML part's pages + 1."""
-    back: list[Path]
-    """Pages after the appendix: the 佐证材料清单, in batch files."""
+    continued: Written
+    """佐证材料表（续）, after the appendix."""
+    manifest: Written
+    """佐证材料清单, after the continued tables."""
     chapters: dict[str, str]
     """back_chapters(): the numbered headings of the chapters after the gap list."""
 
+    @property
+    def files(self) -> list[Path]:
+        """Every laid-out PDF file, in dossier order."""
+        return [*self.front.paths, *self.continued.paths, *self.manifest.paths]
+
 
 class HtmlPart:
-    """The WeasyPrint half of the dossier: templates, styles and the restricted fetcher, laid out on demand."""
+    """The WeasyPrint half of the dossier: templates, styles and the restricted fetcher; each part laid out, written to `workdir` and freed."""
 
-    def __init__(self, assessment: Assessment, project: Project, families: tuple[str, ...], manifest: Manifest | None = None):
+    def __init__(
+        self,
+        assessment: Assessment,
+        project: Project,
+        families: tuple[str, ...],
+        plan: AppendixPlan,
+        include_evidence: bool,
+        manifest: Manifest | None,
+        workdir: Path,
+    ):
         self.assessment = assessment
+        self.plan = plan
+        self.include_evidence = include_evidence
         self.manifest = manifest
+        self.workdir = workdir
         self.environment = template_environment(project)
         self.stylesheets = [_template_css(project), CSS(string=font_css(families) + verdict_css())]
         self.fetcher = ProjectFetcher(project.root)
         self.base_url = (project.path("templates") / TEMPLATE_FOLDER).as_uri() + "/"
         self.figures = chart_urls(assessment)
+        self.continues = any(len(result.evidence) > SECTION_ROWS for result in assessment.indicators)
+        self.chapters = back_chapters(include_evidence, manifest, self.continues)
         self.missing_glyphs: set[str] = set()
 
-    def layout(self, plan: AppendixPlan, start: int, include_evidence: bool) -> Document:
-        """Lay out the HTML part with the appendix starting on page `start`."""
-        context = dossier_context(self.assessment, plan, start, include_evidence, self.figures, self.manifest)
-        return self._render(_render_html(self.environment, HTML_TEMPLATE, context))
+    @property
+    def numbered(self) -> bool:
+        """Whether the HTML part prints page numbers of pages after it (and so must know its own page count)."""
+        return bool(self.plan.embedded) or self.manifest is not None or self.continues
 
-    def layout_manifest(self, first_page: int, heading: str | None, workdir: Path) -> list[Path]:
-        """Lay out and write the 佐证材料清单 from page `first_page` on, MANIFEST_BATCH entries per file."""
+    def write_front(self, start: int, continued_pages: int) -> Written:
+        """The HTML part, with the appendix from page `start` and `continued_pages` of continued tables after it."""
+        context = dossier_context(self.assessment, self.plan, start, self.include_evidence, self.figures, self.manifest, continued_pages)
+        html = _render_html(self.environment, HTML_TEMPLATE, context)
+        return self._write([(html, None)], "front")
+
+    def write_continued(self, start: int) -> Written:
+        """佐证材料表（续）: the evidence rows past SECTION_ROWS, after the appendix (appendix from page `start`)."""
+        heading = self.chapters.get("continued")
+        if heading is None:
+            return Written()
+        views = indicator_views(self.assessment, self.plan, start, self.include_evidence)
+        batches = continued_batches(views)
+        pages = [
+            _render_html(self.environment, CONTINUED_TEMPLATE, {"chapter": heading, "groups": groups, "first": n == 0, "include_evidence": self.include_evidence, "shown": SECTION_ROWS})
+            for n, groups in enumerate(batches)
+        ]
+        return self._write([(html, heading) for html in pages], "continued", start + self.plan.total_pages)
+
+    def write_manifest(self, first_page: int) -> Written:
+        """佐证材料清单 from page `first_page` on, BATCH_ROWS entries per document."""
+        heading = self.chapters.get("manifest")
         if self.manifest is None or heading is None:
-            return []
+            return Written()
         view = manifest_view(self.manifest)
         rows = view["rows"]
-        paths = []
-        for begin in range(0, max(len(rows), 1), MANIFEST_BATCH):
-            context = {"chapter": heading, "manifest": view, "rows": rows[begin : begin + MANIFEST_BATCH], "first": begin == 0}
-            furniture = CSS(string=separate_part_css(self.assessment.district, heading, first_page))
-            document = self._render(_render_html(self.environment, MANIFEST_TEMPLATE, context), furniture)
-            paths.append(workdir / f"manifest-{len(paths):04d}.pdf")
+        pages = [
+            _render_html(self.environment, MANIFEST_TEMPLATE, {"chapter": heading, "manifest": view, "rows": rows[begin : begin + BATCH_ROWS], "first": begin == 0})
+            for begin in range(0, max(len(rows), 1), BATCH_ROWS)
+        ]
+        return self._write([(html, heading) for html in pages], "manifest", first_page)
+
+    def _write(self, documents: list[tuple[str, str | None]], name: str, first_page: int = 1) -> Written:
+        """Lay out and write each HTML document in turn, freeing each before the next (they may be many pages).
+
+        A document with a chapter heading is laid out apart from the HTML part: its running headers
+        and page numbers (from `first_page` on) are set in CSS.
+        """
+        paths, anchors, pages = [], {}, 0
+        for html, chapter in documents:
+            furniture = [CSS(string=separate_part_css(self.assessment.district, chapter, first_page + pages))] if chapter else []
+            document = self._render(html, *furniture)
+            paths.append(self.workdir / f"{name}-{len(paths):04d}.pdf")
             document.write_pdf(paths[-1])
-            first_page += len(document.pages)
-            del document
+            for index, page in enumerate(document.pages, start=pages):
+                for anchor in page.anchors:
+                    anchors.setdefault(anchor, index)
+            pages += len(document.pages)
+            del document  # about 3 MiB a page; its boxes reference each other, so only the cycle collector frees them
             gc.collect()
-        return paths
+        return Written(paths, pages, anchors)
 
     def _render(self, html: str, *extra: CSS) -> Document:
         """Lay out one HTML document with the dossier's styles, noting characters no font can draw."""
@@ -224,84 +285,97 @@ class HtmlPart:
             LOGGER.warning(TEXT["missing_glyphs"].format(count=len(self.missing_glyphs), chars=chars))
 
 
-def stable_layout(layout, numbered: bool = True, guess: int = 1) -> tuple[Document, int]:
-    """Lay out until the appendix's first page number (HTML pages + 1) is the one the layout printed.
+def settle_page_numbers(html: HtmlPart, guess: tuple[int, int]) -> tuple[Written, Written, int]:
+    """Lay out the HTML part and the continued tables until the page numbers they print are the real ones.
 
-    Without appended evidence no appendix page number is printed, so one pass is enough.
+    The HTML part prints the appendix's first page (its own page count + 1) and, in its contents,
+    the first pages of the chapters after the appendix, which depend on the continued tables' page
+    count; the continued tables print appendix page numbers. `guess` is (appendix start, continued
+    pages) of the previous build: every pass is checked, so a guess only saves passes. Returns the
+    front, the continued tables and the appendix start.
     """
-    start = guess
+    start, continued_pages = guess
+    continued, continued_start = None, None
     for _ in range(MAX_LAYOUT_PASSES):
-        document = layout(start)
-        if not numbered or len(document.pages) + 1 == start:
-            return document, len(document.pages) + 1
-        start = len(document.pages) + 1
-        document = None  # free this layout before making the next one
+        front = html.write_front(start, continued_pages)
+        if html.numbered and front.pages + 1 != start:
+            start = front.pages + 1
+            continue
+        start = front.pages + 1
+        if continued_start != start:
+            continued, continued_start = html.write_continued(start), start
+        if continued.pages == continued_pages or not html.numbered:
+            return front, continued, start
+        continued_pages = continued.pages
     raise LayoutUnstable()
 
 
-def read_layout_guesses(path: Path) -> dict[str, int]:
-    """The HTML part's page counts of the previous full and light builds (empty when unknown)."""
+def read_layout_guesses(path: Path) -> dict[str, list[int]]:
+    """Page counts (HTML part, continued tables) of the previous full and light builds (empty when unknown)."""
     try:
         guesses = json.loads(path.read_text(encoding="utf-8"))
-        return {key: value for key, value in guesses.items() if isinstance(key, str) and isinstance(value, int)}
+        return {
+            key: value
+            for key, value in guesses.items()
+            if isinstance(value, list) and len(value) == 2 and all(isinstance(n, int) and n >= 0 for n in value)
+        }
     except (OSError, ValueError, AttributeError):
         return {}
 
 
-def read_layout_guess(path: Path, key: str) -> int:
-    """First page of the appendix (or manifest) in the previous build of this kind (1 when unknown)."""
-    return read_layout_guesses(path).get(key, 0) + 1
+def read_layout_guess(path: Path, key: str) -> tuple[int, int]:
+    """(Appendix start, continued-table pages) in the previous build of this kind ((1, 0) when unknown)."""
+    front, continued = read_layout_guesses(path).get(key, [0, 0])
+    return front + 1, continued
 
 
 def _assemble(parts: LaidOut, plan: AppendixPlan, chunks: Chunks, target: Path, dossier_id: bytes) -> None:
-    """The skeleton (HTML part, stamped placeholder pages, the pages after them, links, bookmarks), then the evidence drawn under it.
+    """The skeleton (HTML part, stamped placeholder pages, the parts after them, links, bookmarks), then the evidence drawn under it.
 
-    The evidence bookmarks go under the evidence chapter's bookmark; the chapter after the appendix
-    (laid out apart) gets its own.
+    The evidence bookmarks go under the evidence chapter's bookmark; each chapter laid out apart
+    gets its own, the continued tables one per indicator under it.
     """
-    skeleton = parts.html_part.with_name("skeleton.pdf")
+    skeleton = parts.front.paths[0].with_name("skeleton.pdf")
     start = parts.start
-    with pikepdf.open(parts.html_part) as pdf, ExitStack() as back_files:
+    with pikepdf.open(parts.front.paths[0]) as pdf, ExitStack() as back_files:
         add_placeholder_pages(pdf, chunks)
-        back_first = len(pdf.pages)
-        for path in parts.back:
-            pdf.pages.extend(back_files.enter_context(pikepdf.open(path)).pages)
+        firsts = {}
+        for key, part in (("continued", parts.continued), ("manifest", parts.manifest)):
+            firsts[key] = len(pdf.pages)
+            for path in part.paths:
+                pdf.pages.extend(back_files.enter_context(pikepdf.open(path)).pages)
         if plan.embedded:
-            stamp_appendix(pdf, start - 1, plan, chunks, parts.anchors)
-        resolve_page_links(pdf, start - 1)
+            indicators = {anchor.removeprefix("ind-"): page for anchor, page in parts.front.anchors.items() if anchor.startswith("ind-")}
+            stamp_appendix(pdf, start - 1, plan, chunks, indicators)
+        continued = {anchor: firsts["continued"] + page for anchor, page in parts.continued.anchors.items()}
+        resolve_links(pdf, [*range(start - 1), *range(firsts["continued"], len(pdf.pages))], continued)
         with pdf.open_outline() as outline:
             parent = next((item for item in outline.root if item.title == parts.chapters.get("evidence")), None)
             if parent is not None:
                 add_outline(parent, plan, start)
-            if parts.back:
-                outline.root.append(OutlineItem(parts.chapters["manifest"], back_first))
+            for key, part in (("continued", parts.continued), ("manifest", parts.manifest)):
+                if part.pages:
+                    outline.root.append(OutlineItem(parts.chapters[key], firsts[key]))
         pdf.save(skeleton if chunks.paths else target, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
     if chunks.paths:
         underlay_chunks(skeleton, chunks, start, target, dossier_id)
 
 
-def indicator_pages(document: Document) -> dict[str, int]:
-    """Page index (0-based) of each indicator's section, from the anchors WeasyPrint laid out."""
-    pages: dict[str, int] = {}
-    for index, page in enumerate(document.pages):
-        for anchor in page.anchors:
-            if anchor.startswith("ind-"):
-                pages.setdefault(anchor.removeprefix("ind-"), index)
-    return pages
-
-
-def resolve_page_links(pdf: pikepdf.Pdf, html_pages: int) -> None:
-    """Turn the HTML part's `x-assess-page:N` URI links into links to page N (in the appendix)."""
+def resolve_links(pdf: pikepdf.Pdf, indices: list[int], anchors: dict[str, int]) -> None:
+    """On the pages at `indices`, turn `x-assess-page:N` links into links to page N, and `x-assess-anchor:ID` to the page of ID."""
     pages = list(pdf.pages)  # one list: each pdf.pages[i] copies the whole page list in pikepdf
-    for page in pages[:html_pages]:
-        for annotation in page.obj.get(Name.Annots, Array()):
+    for index in indices:
+        for annotation in pages[index].obj.get(Name.Annots, Array()):
             action = annotation.get(Name.A)
             uri = str(action.get(Name.URI, "")) if action is not None else ""
-            if not uri.startswith(PAGE_LINK):
+            if uri.startswith(PAGE_LINK):
+                target = int(uri.removeprefix(PAGE_LINK)) - 1
+            elif uri.startswith(ANCHOR_LINK) and uri.removeprefix(ANCHOR_LINK) in anchors:
+                target = anchors[uri.removeprefix(ANCHOR_LINK)]
+            else:
                 continue
-            number = int(uri.removeprefix(PAGE_LINK))
             del annotation[Name.A]
-            annotation[Name.Dest] = Array([pages[number - 1].obj, Name.XYZ, None, None, None])
+            annotation[Name.Dest] = Array([pages[target].obj, Name.XYZ, None, None, None])
 
 
 # --- templates --------------------------------------------------------------------------
@@ -423,14 +497,17 @@ def dossier_context(
     include_evidence: bool,
     figures: dict[str, str | None],
     manifest: Manifest | None = None,
+    continued_pages: int = 0,
 ) -> dict:
-    """Every value the HTML template shows, with appendix page numbers counted from `start`."""
-    placements = plan.lookup()
-    indicators = [
-        _indicator_view(result, [_evidence_row(n, result, f, placements, start, include_evidence) for n, f in enumerate(result.evidence, 1)])
-        for result in assessment.indicators
-    ]
+    """Every value the HTML template shows, with appendix page numbers counted from `start`.
+
+    After the appendix come `continued_pages` of continued evidence tables (when an indicator has
+    more than SECTION_ROWS files), then the manifest.
+    """
+    indicators = indicator_views(assessment, plan, start, include_evidence)
     embedded = plan.embedded
+    after_appendix = start + plan.total_pages
+    continues = any(view["more"] for view in indicators)
     return {
         "a": assessment,
         "title": TEXT["title"].format(honour=assessment.title),
@@ -446,8 +523,9 @@ def dossier_context(
         "open_gap_count": len(assessment.open_gaps),
         "overdue_count": sum(1 for gap in assessment.open_gaps if gap.overdue),
         "include_evidence": include_evidence,
-        "chapters": back_chapters(include_evidence, manifest),
-        "manifest": {"first": start + plan.total_pages, "link": f"{PAGE_LINK}{start + plan.total_pages}"} if manifest is not None else None,
+        "chapters": back_chapters(include_evidence, manifest, continues),
+        "continued": _page_entry(after_appendix) if continues else None,
+        "manifest": _page_entry(after_appendix + continued_pages) if manifest is not None else None,
         "light_note": TEXT["light"],
         "appendix": {
             "first": start if embedded else None,
@@ -466,13 +544,49 @@ def dossier_context(
     }
 
 
-BACK_CHAPTER_NUMBERS = ("四", "五")
-"""Numbers of the chapters after 三、整改清单; which of them a dossier has depends on its options."""
+def _page_entry(page: int) -> dict:
+    """A contents entry for a chapter laid out apart: its first page, printed and linked."""
+    return {"first": page, "link": f"{PAGE_LINK}{page}"}
 
 
-def back_chapters(include_evidence: bool, manifest: Manifest | None) -> dict[str, str]:
-    """Numbered headings of the chapters this dossier has after the gap list: the evidence, then the manifest (after the appendix)."""
-    present = [key for key, wanted in (("evidence", include_evidence), ("manifest", manifest is not None)) if wanted]
+def indicator_views(assessment: Assessment, plan: AppendixPlan, start: int, include_evidence: bool) -> list[dict]:
+    """Every indicator's section, its evidence rows numbered with appendix pages counted from `start`."""
+    placements = plan.lookup()
+    return [
+        _indicator_view(result, [_evidence_row(n, result, f, placements, start, include_evidence) for n, f in enumerate(result.evidence, 1)])
+        for result in assessment.indicators
+    ]
+
+
+def continued_batches(views: list[dict]) -> list[list[dict]]:
+    """The evidence rows past SECTION_ROWS, BATCH_ROWS per batch, grouped by indicator within each batch.
+
+    A group split between batches is headed again; only its first heading carries the anchor that
+    the indicator's section links to.
+    """
+    rows = [(view, row) for view in views for row in view["evidence"][SECTION_ROWS:]]
+    batches = []
+    anchored: set[str] = set()
+    for begin in range(0, len(rows), BATCH_ROWS):
+        groups: list[dict] = []
+        for view, row in rows[begin : begin + BATCH_ROWS]:
+            if not groups or groups[-1]["view"] is not view:
+                anchor = f"cont-{view['result'].indicator.id}"
+                groups.append({"view": view, "anchor": None if anchor in anchored else anchor, "rows": []})
+                anchored.add(anchor)
+            groups[-1]["rows"].append(row)
+        batches.append(groups)
+    return batches
+
+
+BACK_CHAPTER_NUMBERS = ("四", "五", "六")
+"""Numbers of the chapters after 三、整改清单; which of them a dossier has depends on its options and its evidence."""
+
+
+def back_chapters(include_evidence: bool, manifest: Manifest | None, continued: bool = False) -> dict[str, str]:
+    """Numbered headings of the chapters after the gap list: the evidence, then (after the appendix) the continued tables and the manifest."""
+    wanted = (("evidence", include_evidence), ("continued", continued), ("manifest", manifest is not None))
+    present = [key for key, keep in wanted if keep]
     return {key: TEXT["chapter"].format(number=number, title=TEXT[f"{key}_title"]) for key, number in zip(present, BACK_CHAPTER_NUMBERS)}
 
 
@@ -531,13 +645,16 @@ def _pages_text(first: int, last: int) -> str:
 
 
 def _indicator_view(result: IndicatorResult, evidence: list[EvidenceRow]) -> dict:
-    """One indicator's section: the result plus rows and labels derived for display."""
+    """One indicator's section: the result plus rows and labels derived for display; the first SECTION_ROWS rows are shown in it."""
+    more = len(evidence) - SECTION_ROWS
     return {
         "result": result,
         "anchor": f"ind-{result.indicator.id}",
         "verdict_class": verdict_class(result.verdict),
         "targets": [_target_row(target) for target in result.targets],
         "evidence": evidence,
+        "shown": evidence[:SECTION_ROWS],
+        "more": {"count": more, "from": SECTION_ROWS + 1, "link": f"{ANCHOR_LINK}cont-{result.indicator.id}"} if more > 0 else None,
     }
 
 

@@ -1,0 +1,108 @@
+"""The parts of the dossier that grow with the evidence (the continued evidence tables, the manifest)
+are laid out apart from the HTML part, after the appendix, a batch at a time: each WeasyPrint
+document (about 3 MiB a page laid out) is written and freed before the next."""
+
+from __future__ import annotations
+
+import math
+import re
+import weakref
+
+import pdfplumber
+import pikepdf
+import pypdf
+import pytest
+
+from assess.evidence import build_index
+from assess.manifest import build_manifest
+from assess.render import appendix, pdf
+from test_pdf import _assessment, _evidence, _links, _project, _render, _words_in
+
+CONTINUED = "五、佐证材料表（续）"
+
+
+def _record_documents(monkeypatch) -> tuple[list[weakref.ref], list[int]]:
+    """Weak references to every laid-out document, and how many were still alive as each was started."""
+    documents: list[weakref.ref] = []
+    alive_before_each: list[int] = []
+    render = pdf.HtmlPart._render
+
+    def recording_render(self, *args):
+        alive_before_each.append(sum(ref() is not None for ref in documents))
+        document = render(self, *args)
+        documents.append(weakref.ref(document))
+        return document
+
+    monkeypatch.setattr(pdf.HtmlPart, "_render", recording_render)
+    return documents, alive_before_each
+
+
+@pytest.fixture(scope="module")
+def continued(tmp_path_factory, repo_root, sample_assessment):
+    """A full dossier whose sections show one evidence row each; the rest continue, two rows per batch."""
+    tmp = tmp_path_factory.mktemp("continued")
+    project = _project(tmp, repo_root)
+    assessment = _assessment(sample_assessment, _evidence(project.path("evidence")))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pdf, "SECTION_ROWS", 1)
+        patch.setattr(pdf, "BATCH_ROWS", 2)
+        patch.setattr(appendix, "office_converter", lambda: None)
+        documents, alive = _record_documents(patch)
+        dossier = _render(tmp, project, assessment, 0)
+    return dossier, documents, alive
+
+
+def test_every_laid_out_document_is_freed_before_the_next_and_before_assembly(continued):
+    _dossier, documents, alive_before_each = continued
+    assert len(documents) >= 1 + 3  # the HTML part (once or more), then three batches of continued rows
+    assert alive_before_each == [0] * len(documents) and all(ref() is None for ref in documents)
+
+
+def test_rows_past_the_first_continue_after_the_appendix_numbered_on(continued):
+    dossier = continued[0]
+    reader = pypdf.PdfReader(dossier.path)
+    top = [item.title for item in reader.outline if not isinstance(item, list)]
+    assert top[-2:] == ["四、证明材料", CONTINUED]
+    first = next(reader.get_destination_page_number(i) for i in reader.outline if not isinstance(i, list) and i.title == CONTINUED)
+    text = "".join(dossier.pages[first:])
+    for result in dossier.assessment.indicators:
+        for number, file in enumerate(result.evidence[1:], start=2):
+            assert re.search(rf"{number}\s*{re.escape(file.name[:6])}", text), file.path
+    assert text.count(f"{dossier.assessment.indicators[1].indicator.label}") >= 2  # split between batches: headed again
+    assert first > max(n for n, page in enumerate(dossier.pages) if "第1页/共" in page)  # after the appendix
+
+
+def test_a_section_with_more_files_links_to_where_they_continue(continued):
+    dossier = continued[0]
+    reader = pypdf.PdfReader(dossier.path)
+    first = next(reader.get_destination_page_number(i) for i in reader.outline if not isinstance(i, list) and i.title == CONTINUED)
+    label = dossier.assessment.indicators[2].indicator.label
+    section = next(n for n, page in enumerate(dossier.pages[:first]) if "另有 2 份材料（第 2 份起）" in page and label in page)
+    with pikepdf.open(dossier.path) as document, pdfplumber.open(dossier.path) as plumber:
+        targets = [target for rect, target in _links(document, section) if "五、佐证材料表" in _words_in(plumber.pages[section], rect)]
+    assert targets and all(f"{label}" in dossier.pages[t] and "（续）" in dossier.pages[t] for t in targets)
+
+
+def test_the_contents_and_every_footer_give_the_real_page_numbers(continued):
+    dossier = continued[0]
+    reader = pypdf.PdfReader(dossier.path)
+    first = next(reader.get_destination_page_number(i) for i in reader.outline if not isinstance(i, list) and i.title == CONTINUED)
+    contents = re.sub(r"\s", "", dossier.pages[1] + dossier.pages[2])
+    assert re.search(re.escape(CONTINUED) + r"\.+" + str(first + 1), contents)
+    for number, text in enumerate(dossier.pages[1:], start=2):
+        assert text.rstrip().endswith(f"— {number} —"), number
+
+
+def test_the_manifest_is_laid_out_a_batch_at_a_time_with_continuous_page_numbers(monkeypatch, sample_assessment, huimin, tmp_path):
+    monkeypatch.setattr(pdf, "BATCH_ROWS", 10)
+    documents, alive_before_each = _record_documents(monkeypatch)
+    manifest = build_manifest(build_index(huimin), huimin)
+    target = pdf.render_pdf(sample_assessment, huimin, tmp_path / "申报材料.pdf", include_evidence=False, manifest=manifest)
+    batches = math.ceil(len(manifest.files) / 10)
+    assert len(documents) - batches in (1, 2) and alive_before_each == [0] * len(documents)  # the HTML part once or twice
+    texts = [page.extract_text() for page in pypdf.PdfReader(target).pages]
+    assert all(text.rstrip().endswith(f"— {number} —") for number, text in enumerate(texts[1:], start=2))
+    manifest_pages = [text for text in texts if f"{sample_assessment.district} 四、佐证材料清单" in text]
+    assert len(manifest_pages) >= batches  # every batch starts a page, each with the running header
+    numbers = [int(n) for n in re.findall(r"^(\d+) ", "\n".join(manifest_pages), re.MULTILINE)]
+    assert numbers == list(range(1, len(manifest.files) + 1))
