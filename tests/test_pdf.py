@@ -363,10 +363,10 @@ def test_a_right_guess_needs_one_layout_pass() -> None:
     assert (front.pages, start, parts.calls) == (40, 41, [("front", 41, 0), ("continued", 41)])
 
 
-def test_a_wrong_guess_is_corrected_by_a_second_pass() -> None:
+def test_a_wrong_guess_is_corrected_by_a_second_pass_with_the_continued_tables_known() -> None:
     parts = _Parts(lambda start, continued: 40 if start < 100 else 41)
     assert settle_page_numbers(parts, (1, 0))[2] == 41
-    assert parts.calls == [("front", 1, 0), ("front", 41, 0), ("continued", 41)]
+    assert parts.calls == [("front", 1, 0), ("continued", 41), ("front", 41, 0)]
 
 
 def test_the_contents_are_laid_out_again_when_the_continued_tables_change_length() -> None:

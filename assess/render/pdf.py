@@ -298,13 +298,11 @@ def settle_page_numbers(html: HtmlPart, guess: tuple[int, int]) -> tuple[Written
     continued, continued_start = None, None
     for _ in range(MAX_LAYOUT_PASSES):
         front = html.write_front(start, continued_pages)
-        if html.numbered and front.pages + 1 != start:
-            start = front.pages + 1
-            continue
+        settled = front.pages + 1 == start or not html.numbered
         start = front.pages + 1
-        if continued_start != start:
+        if continued_start != start:  # laid out at once: its page count is needed by the next pass too
             continued, continued_start = html.write_continued(start), start
-        if continued.pages == continued_pages or not html.numbered:
+        if settled and (continued.pages == continued_pages or not html.numbered):
             return front, continued, start
         continued_pages = continued.pages
     raise LayoutUnstable()
