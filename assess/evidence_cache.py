@@ -71,7 +71,7 @@ class AnalysisCache:
     def __exit__(self, *exc_info) -> None:
         """Commit even after an interruption: every stored entry is complete and valid on its own."""
         if self._db is not None:
-            self._db.commit()
+            self.commit()
             self._db.close()
 
     @staticmethod
@@ -121,19 +121,29 @@ class AnalysisCache:
 
     def store(self, path: str, cached: Cached) -> None:
         """Record (or replace) what is known about one file."""
-        self._db.execute(
-            f"INSERT OR REPLACE INTO files ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})",
-            _encode(path, cached),
-        )
+        insert = f"INSERT OR REPLACE INTO files ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
+        self._write(lambda db: db.execute(insert, _encode(path, cached)))
 
     def forget(self, paths: Collection[str]) -> None:
         """Drop the entries of these paths (files that no longer exist)."""
         if paths:
-            self._db.executemany("DELETE FROM files WHERE path = ?", [(path,) for path in paths])
+            self._write(lambda db: db.executemany("DELETE FROM files WHERE path = ?", [(path,) for path in paths]))
 
     def commit(self) -> None:
         """Make the entries stored so far durable (called periodically on long runs)."""
-        self._db.commit()
+        self._write(lambda db: db.commit())
+
+    def _write(self, action) -> None:
+        """Run one write; if the cache file fails mid-run (its folder deleted, disk full, I/O error), go on in memory.
+
+        The cache only saves time: losing it must not stop the index. The next run reads whatever the
+        file still holds, or rebuilds it.
+        """
+        try:
+            action(self._db)
+        except sqlite3.DatabaseError:
+            self._db.close()
+            self._db = self._open(":memory:")
 
 
 def _encode(path: str, cached: Cached) -> tuple:

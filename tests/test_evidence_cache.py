@@ -93,3 +93,27 @@ def test_a_warm_run_does_not_write_the_cache(project):
     before = cache.stat().st_mtime_ns, cache.read_bytes()
     build_index(project)
     assert (cache.stat().st_mtime_ns, cache.read_bytes()) == before
+
+
+def test_a_cache_folder_deleted_mid_run_does_not_stop_the_index(project, monkeypatch):
+    import shutil
+
+    import assess.evidence as evidence
+    from assess.evidence_cache import AnalysisCache
+
+    real_store = AnalysisCache.store
+    stored = []
+
+    def delete_folder_then_store(self, *args):
+        stored.append(args[0])
+        if len(stored) == 2:
+            shutil.rmtree(project.path("output") / CACHE_FILE.parent)  # another run, or the office, clearing output/
+        real_store(self, *args)
+
+    monkeypatch.setattr(evidence, "COMMIT_EVERY", 1)
+    monkeypatch.setattr(AnalysisCache, "store", delete_folder_then_store)
+    index = build_index(project)
+    assert (index.stats.analysed, sorted(f.kind for f in index.files)) == (3, ["jpeg", "pdf", "pdf"])
+    monkeypatch.setattr(AnalysisCache, "store", real_store)
+    assert build_index(project).stats.analysed == 3  # nothing durable survived: read again, without complaint
+    assert build_index(project).stats.reused == 3
