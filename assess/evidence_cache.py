@@ -81,6 +81,9 @@ class AnalysisCache:
             target.parent.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(target, timeout=30)
         try:
+            # No fsync on commit: the cache only saves time. A killed run still leaves a valid file (the
+            # rollback journal is kept); a power cut may damage it, and a damaged cache is rebuilt.
+            db.execute("PRAGMA synchronous = OFF")
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version == 0:  # a new file; an existing one is only read here, so a warm run writes (and syncs) nothing
                 db.execute(_SCHEMA)
