@@ -93,11 +93,12 @@ def test_the_contents_and_every_footer_give_the_real_page_numbers(continued):
         assert text.rstrip().endswith(f"— {number} —"), number
 
 
-def test_the_manifest_is_laid_out_a_batch_at_a_time_with_continuous_page_numbers(monkeypatch, sample_assessment, huimin, tmp_path):
+def test_the_manifest_is_laid_out_a_batch_at_a_time_with_continuous_page_numbers(monkeypatch, sample_assessment, huimin, tmp_path, repo_root):
     monkeypatch.setattr(pdf, "BATCH_ROWS", 10)
     documents, alive_before_each = _record_documents(monkeypatch)
     manifest = build_manifest(build_index(huimin), huimin)
-    target = pdf.render_pdf(sample_assessment, huimin, tmp_path / "申报材料.pdf", include_evidence=False, manifest=manifest)
+    project = _project(tmp_path, repo_root)
+    target = pdf.render_pdf(sample_assessment, project, tmp_path / "申报材料.pdf", include_evidence=False, manifest=manifest)
     batches = math.ceil(len(manifest.files) / 10)
     assert len(documents) - batches in (1, 2) and alive_before_each == [0] * len(documents)  # the HTML part once or twice
     texts = [page.extract_text() for page in pypdf.PdfReader(target).pages]
@@ -106,3 +107,20 @@ def test_the_manifest_is_laid_out_a_batch_at_a_time_with_continuous_page_numbers
     assert len(manifest_pages) >= batches  # every batch starts a page, each with the running header
     numbers = [int(n) for n in re.findall(r"^(\d+) ", "\n".join(manifest_pages), re.MULTILINE)]
     assert numbers == list(range(1, len(manifest.files) + 1))
+
+
+def test_a_rebuild_lays_out_again_only_the_batches_whose_content_changed(monkeypatch, tmp_path, repo_root, huimin, sample_assessment):
+    monkeypatch.setattr(pdf, "BATCH_ROWS", 10)
+    project = _project(tmp_path, repo_root)
+    manifest = build_manifest(build_index(huimin), huimin)
+    batches = math.ceil(len(manifest.files) / 10)
+    first = pdf.render_pdf(sample_assessment, project, tmp_path / "first.pdf", include_evidence=False, manifest=manifest)
+    documents, _ = _record_documents(monkeypatch)
+    second = pdf.render_pdf(sample_assessment, project, tmp_path / "second.pdf", include_evidence=False, manifest=manifest)
+    assert len(documents) == 1 and first.read_bytes() == second.read_bytes()  # only the HTML part laid out again
+    last = manifest.files[-1].model_copy(update={"sha256": "0" * 64})
+    changed = manifest.model_copy(update={"files": [*manifest.files[:-1], last], "fingerprint": "1" * 64})
+    third = pdf.render_pdf(sample_assessment, project, tmp_path / "third.pdf", include_evidence=False, manifest=changed)
+    assert len(documents) == 1 + 1 + 2  # the HTML part, the first batch (the fingerprint) and the last (the file)
+    assert "0" * 64 in re.sub(r"\s", "", "".join(page.extract_text() for page in pypdf.PdfReader(third).pages))
+    assert len(list((tmp_path / "output" / pdf.PARTS_CACHE).glob("*.pdf"))) == batches  # replaced entries are removed

@@ -11,9 +11,11 @@ wording) is computed here; the Jinja templates under templates/dossier/ only lay
 from __future__ import annotations
 
 import base64
+import hashlib
 import gc
 import json
 import logging
+import os
 import re
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager, suppress
@@ -24,6 +26,7 @@ import pikepdf
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, TemplateNotFound
 from jinja2.sandbox import SandboxedEnvironment
 from pikepdf import Array, Name, OutlineItem
+import weasyprint
 from weasyprint import CSS, HTML
 from weasyprint.document import Document
 
@@ -72,6 +75,10 @@ ANCHOR_LINK = "x-assess-anchor:"
 MAX_LAYOUT_PASSES = 4
 OFFICE_CACHE = Path(".cache") / "office-pdf"
 """Inside output/: Word/Excel evidence converted to PDF by LibreOffice, one file per content hash."""
+PARTS_CACHE = Path(".cache") / "dossier-parts"
+"""Inside output/: the batches laid out apart (continued tables, manifest), one PDF per content key,
+so a rebuild lays out again only the batches whose content changed. Entries the last full and the
+last light build used are kept; the rest are removed after each build."""
 LAYOUT_GUESS = Path(".cache") / "dossier-layout.json"
 """Inside output/: the HTML part's page count last time, the first guess for the appendix's first
 page. A right guess saves a whole layout pass; a wrong one costs nothing but that pass (every
@@ -143,6 +150,7 @@ def render_pdf(
         office_cache = project.path("output") / OFFICE_CACHE
         plan = plan_appendix(assessment, project.path("evidence"), office_cache) if include_evidence else AppendixPlan()
         html = HtmlPart(assessment, project, require_cjk_font(), plan, include_evidence, manifest, workdir)
+        html.parts_cache = PartsCache(project.path("output") / PARTS_CACHE, html.style_key, guess_key)
         with appendix_writer(plan, workdir, max_dpi) as appendix_chunks:
             front, continued, start = settle_page_numbers(html, read_layout_guess(guess_file, guess_key))
             back = html.write_manifest(start + plan.total_pages + continued.pages)
@@ -153,6 +161,7 @@ def render_pdf(
             write_json(guess_file, {**read_layout_guesses(guess_file), guess_key: [start - 1, continued.pages]})
         laid_out = LaidOut(front, start, continued, back, html.chapters)
         _assemble(laid_out, plan, chunks, temp, document_id(laid_out.files, plan, chunks, max_dpi))
+    html.parts_cache.keep_only_used()
     return target
 
 
@@ -164,6 +173,66 @@ class Written:
     pages: int = 0
     anchors: dict[str, int] = field(default_factory=dict)
     """Page index (0-based, within the part) of each anchor (element id) laid out in it."""
+
+
+    def followed_by(self, other: Written) -> Written:
+        """This part and `other` after it, as one part."""
+        anchors = {**{anchor: self.pages + page for anchor, page in other.anchors.items()}, **self.anchors}
+        return Written([*self.paths, *other.paths], self.pages + other.pages, anchors)
+
+
+class PartsCache:
+    """Laid-out batches by content: the key covers the HTML, its page furniture and `style_key` (styles, templates, fonts, WeasyPrint)."""
+
+    def __init__(self, folder: Path, style_key: str, kind: str):
+        self.folder = folder
+        self.style_key = style_key
+        self.kind = kind
+        self.used: list[str] = []
+
+    def _key(self, html: str, furniture: str) -> str:
+        return hashlib.sha256(f"{self.style_key}\0{furniture}\0{html}".encode()).hexdigest()
+
+    def get(self, html: str, furniture: str) -> Written | None:
+        """The batch laid out before, or None."""
+        key = self._key(html, furniture)
+        try:
+            facts = json.loads((self.folder / f"{key}.json").read_text(encoding="utf-8"))
+            written = Written([self.folder / f"{key}.pdf"], int(facts["pages"]), {str(a): int(p) for a, p in facts["anchors"].items()})
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None
+        if not written.paths[0].is_file():
+            return None
+        self.used.append(key)
+        return written
+
+    def put(self, html: str, furniture: str, written: Written) -> Written:
+        """Store a freshly laid-out batch; the stored copy is what the dossier uses (the batch as given when the cache cannot be written)."""
+        key = self._key(html, furniture)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            write_json(self.folder / f"{key}.json", {"pages": written.pages, "anchors": written.anchors})
+            os.replace(written.paths[0], self.folder / f"{key}.pdf")
+        except (OSError, OutputError):
+            return written  # not cached: the batch stays in the work folder
+        self.used.append(key)
+        return Written([self.folder / f"{key}.pdf"], written.pages, written.anchors)
+
+    def keep_only_used(self) -> None:
+        """Remove the entries neither this build nor the last build of the other kind (full or light) used."""
+        with suppress(OSError, OutputError):
+            record = self.folder / "used.json"
+            try:
+                used = json.loads(record.read_text(encoding="utf-8"))
+                used = used if isinstance(used, dict) else {}
+            except (OSError, ValueError):
+                used = {}
+            used[self.kind] = self.used
+            keep = {key for keys in used.values() if isinstance(keys, list) for key in keys}
+            for entry in self.folder.iterdir():
+                if entry.name != record.name and entry.name.split(".")[0] not in keep:
+                    entry.unlink()
+            write_json(record, used)
 
 
 @dataclass(frozen=True)
@@ -206,13 +275,17 @@ class HtmlPart:
         self.manifest = manifest
         self.workdir = workdir
         self.environment = template_environment(project)
-        self.stylesheets = [_template_css(project), CSS(string=font_css(families) + verdict_css())]
+        generated_css = font_css(families) + verdict_css()
+        self.stylesheets = [_template_css(project), CSS(string=generated_css)]
+        self.style_key = style_key(project, generated_css)
         self.fetcher = ProjectFetcher(project.root)
         self.base_url = (project.path("templates") / TEMPLATE_FOLDER).as_uri() + "/"
         self.figures = chart_urls(assessment)
         self.continues = any(len(result.evidence) > SECTION_ROWS for result in assessment.indicators)
         self.chapters = back_chapters(include_evidence, manifest, self.continues)
+        self.parts_cache: PartsCache | None = None
         self.missing_glyphs: set[str] = set()
+
 
     @property
     def numbered(self) -> bool:
@@ -223,7 +296,7 @@ class HtmlPart:
         """The HTML part, with the appendix from page `start` and `continued_pages` of continued tables after it."""
         context = dossier_context(self.assessment, self.plan, start, self.include_evidence, self.figures, self.manifest, continued_pages)
         html = _render_html(self.environment, HTML_TEMPLATE, context)
-        return self._write([(html, None)], "front")
+        return self._write([(html, None)], "front", keep=lambda pages: not self.numbered or pages + 1 == start)
 
     def write_continued(self, start: int) -> Written:
         """佐证材料表（续）: the evidence rows past SECTION_ROWS, after the appendix (appendix from page `start`)."""
@@ -251,25 +324,38 @@ class HtmlPart:
         ]
         return self._write([(html, heading) for html in pages], "manifest", first_page)
 
-    def _write(self, documents: list[tuple[str, str | None]], name: str, first_page: int = 1) -> Written:
+    def _write(self, documents: list[tuple[str, str | None]], name: str, first_page: int = 1, keep=lambda pages: True) -> Written:
         """Lay out and write each HTML document in turn, freeing each before the next (they may be many pages).
 
         A document with a chapter heading is laid out apart from the HTML part: its running headers
-        and page numbers (from `first_page` on) are set in CSS.
+        and page numbers (from `first_page` on) are set in CSS, and it is reused from the parts
+        cache when its content is unchanged. A layout whose page count `keep` rejects (a pass whose
+        page numbers turned out wrong) is only counted, not written.
         """
-        paths, anchors, pages = [], {}, 0
+        written = Written()
         for html, chapter in documents:
-            furniture = [CSS(string=separate_part_css(self.assessment.district, chapter, first_page + pages))] if chapter else []
-            document = self._render(html, *furniture)
-            paths.append(self.workdir / f"{name}-{len(paths):04d}.pdf")
-            document.write_pdf(paths[-1])
-            for index, page in enumerate(document.pages, start=pages):
-                for anchor in page.anchors:
-                    anchors.setdefault(anchor, index)
-            pages += len(document.pages)
-            del document  # about 3 MiB a page; its boxes reference each other, so only the cycle collector frees them
-            gc.collect()
-        return Written(paths, pages, anchors)
+            furniture = separate_part_css(self.assessment.district, chapter, first_page + written.pages) if chapter else None
+            cached = self.parts_cache.get(html, furniture) if furniture and self.parts_cache else None
+            if cached is None:
+                cached = self._lay_out(html, furniture, self.workdir / f"{name}-{len(written.paths):04d}.pdf", keep)
+                if furniture and self.parts_cache and cached.paths:
+                    cached = self.parts_cache.put(html, furniture, cached)
+            written = written.followed_by(cached)
+        return written
+
+    def _lay_out(self, html: str, furniture: str | None, path: Path, keep) -> Written:
+        """One HTML document laid out, written to `path` when `keep` accepts its page count, and freed."""
+        document = self._render(html, *([CSS(string=furniture)] if furniture else []))
+        pages = len(document.pages)
+        anchors: dict[str, int] = {}
+        for index, page in enumerate(document.pages):
+            for anchor in page.anchors:
+                anchors.setdefault(anchor, index)
+        if keep(pages):
+            document.write_pdf(path)
+        del document  # about 3 MiB a page; its boxes reference each other, so only the cycle collector frees them
+        gc.collect()
+        return Written([path] if keep(pages) else [], pages, anchors)
 
     def _render(self, html: str, *extra: CSS) -> Document:
         """Lay out one HTML document with the dossier's styles, noting characters no font can draw."""
@@ -283,6 +369,16 @@ class HtmlPart:
         if self.missing_glyphs:
             chars = " ".join(sorted(self.missing_glyphs))
             LOGGER.warning(TEXT["missing_glyphs"].format(count=len(self.missing_glyphs), chars=chars))
+
+
+def style_key(project: Project, generated_css: str) -> str:
+    """What a laid-out part depends on besides its HTML: the template folder (styles included), the fonts chosen, WeasyPrint."""
+    digest = hashlib.sha256(f"{weasyprint.__version__}\0{generated_css}".encode())
+    folder = project.path("templates") / TEMPLATE_FOLDER
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 def settle_page_numbers(html: HtmlPart, guess: tuple[int, int]) -> tuple[Written, Written, int]:
