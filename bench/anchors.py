@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 import sys
 from collections.abc import Iterable
@@ -29,6 +30,12 @@ def sha256_pass(paths: Iterable[Path]) -> dict[Path, str]:
         with path.open("rb") as handle:
             digests[path] = hashlib.file_digest(handle, "sha256").hexdigest()
     return digests
+
+
+def flush(path: Path) -> None:
+    """Flush a written file to disk, as assess does with every output before it replaces the old one."""
+    with path.open("rb") as handle:
+        os.fsync(handle.fileno())
 
 
 def img2pdf_command() -> str:

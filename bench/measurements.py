@@ -16,7 +16,7 @@ from pathlib import Path
 from assess.evidence import CACHE_FILE
 from assess.project import Project, load_project
 
-from .anchors import merge_with_raw_tools, read_all, sha256_pass
+from .anchors import flush, merge_with_raw_tools, read_all, sha256_pass
 from .synth import District, evidence_files
 from .timing import CliRun, Row, Unavailable, entry, fill, interleave, run_cli, seconds
 
@@ -77,8 +77,13 @@ class Bench:
         return elapsed
 
     def raw_merge_seconds(self) -> float:
-        """One img2pdf + qpdf merge of all evidence (deleted afterwards: 2 GB at 1×); runs kept for later sums."""
+        """One img2pdf + qpdf merge of all evidence (deleted afterwards: 2 GB at 1×); runs kept for later sums.
+
+        The dossier is flushed to disk (fsync) before it replaces the old one; the time the same
+        flush of the anchor's output takes is kept apart, so the report can show both comparisons.
+        """
         elapsed = seconds(lambda: merge_with_raw_tools(self.images, self.pdfs, self.work / "anchor"))
+        self.anchors.setdefault("raw_merge_fsync", []).append(seconds(lambda: flush(self.work / "anchor" / "anchor-appendix.pdf")))
         shutil.rmtree(self.work / "anchor")
         self.anchors.setdefault("raw_merge", []).append(elapsed)
         return elapsed
@@ -143,13 +148,21 @@ def index_rows(bench: Bench) -> list[Row]:
     for way, label in (("cli", "CLI"), ("lib", "进程内")):
         cold_runs = first[way]
         base = {"anchor_runs": cold_runs} if isinstance(cold_runs, list) else {}
+        # Through the CLI every run pays the interpreter start-up (startup_row), more than 2% of a
+        # cold index by itself: the warm and touched targets are judged on the in-process rows.
+        small = {"limit": 0.02, "touch": 0.03} if way == "lib" else {"limit": None, "touch": None, "note": CLI_NOTE}
         rows += [
             fill(Row(f"index_cold_{way}", f"索引·空缓存（{label}）", anchor="SHA-256",
                      anchor_runs=list(bench.anchors.get("sha256", [])), limit=1.5), cold_runs),
-            fill(Row(f"index_warm_{way}", f"索引·无改动（{label}）", anchor="索引·空缓存", limit=0.02, **base), warm[way]),
-            fill(Row(f"index_touch_{way}", f"索引·改动一个文件（{label}）", anchor="索引·空缓存", limit=0.03, **base), touch[way]),
+            fill(Row(f"index_warm_{way}", f"索引·无改动（{label}）", anchor="索引·空缓存", limit=small["limit"],
+                     note=small.get("note", ""), **base), warm[way]),
+            fill(Row(f"index_touch_{way}", f"索引·改动一个文件（{label}）", anchor="索引·空缓存", limit=small["touch"],
+                     note=small.get("note", ""), **base), touch[way]),
         ]
     return rows
+
+
+CLI_NOTE = "含 Python 启动和导入（见“启动”一行），仅供参考；2%/3% 目标按进程内一行判定"
 
 
 def startup_row(bench: Bench) -> Row:
@@ -223,7 +236,7 @@ def render_rows(bench: Bench) -> list[Row]:
     anchor = rounds["anchor"] if isinstance(rounds["anchor"], list) else []
     rows = [
         fill(Row("appendix", "佐证附录合成", anchor="img2pdf+qpdf", anchor_runs=anchor, limit=1.5,
-                 note="完整申报材料减去不含佐证的申报材料"), appendix),
+                 note=appendix_note(bench)), appendix),
         fill(Row("dossier", "完整申报材料（含佐证）"), full),
         fill(Row("html", "HTML 部分（WeasyPrint）", unit="页/秒"), pages_per_second),
         fill(Row("html_seconds", "HTML 部分（WeasyPrint）"), light),
@@ -234,6 +247,13 @@ def render_rows(bench: Bench) -> list[Row]:
     if pages["full"] and pages["light"]:
         rows[1].note = f"{pages['full'][0]} 页，其中 HTML 部分 {pages['light'][0]} 页"
     return rows
+
+
+def appendix_note(bench: Bench) -> str:
+    """How the appendix is measured, and the anchor's own flush to disk (which the dossier pays, the raw tools not)."""
+    flushes = bench.anchors.get("raw_merge_fsync", [])
+    flushed = f"；参照的输出文件落盘（fsync）另需 {statistics.median(flushes):.2f} 秒，申报材料写出时同样落盘" if flushes else ""
+    return "完整申报材料减去不含佐证的申报材料" + flushed
 
 
 def dossier_seconds(bench: Bench, prepared: Prepared, target: Path, include_evidence: bool, pages: list[int]) -> float:
