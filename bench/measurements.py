@@ -150,14 +150,12 @@ def index_rows(bench: Bench) -> list[Row]:
         base = {"anchor_runs": cold_runs} if isinstance(cold_runs, list) else {}
         # Through the CLI every run pays the interpreter start-up (startup_row), more than 2% of a
         # cold index by itself: the warm and touched targets are judged on the in-process rows.
-        small = {"limit": 0.02, "touch": 0.03} if way == "lib" else {"limit": None, "touch": None, "note": CLI_NOTE}
+        warm_limit, touch_limit, note = (0.02, 0.03, "") if way == "lib" else (None, None, CLI_NOTE)
         rows += [
             fill(Row(f"index_cold_{way}", f"索引·空缓存（{label}）", anchor="SHA-256",
                      anchor_runs=list(bench.anchors.get("sha256", [])), limit=1.5), cold_runs),
-            fill(Row(f"index_warm_{way}", f"索引·无改动（{label}）", anchor="索引·空缓存", limit=small["limit"],
-                     note=small.get("note", ""), **base), warm[way]),
-            fill(Row(f"index_touch_{way}", f"索引·改动一个文件（{label}）", anchor="索引·空缓存", limit=small["touch"],
-                     note=small.get("note", ""), **base), touch[way]),
+            fill(Row(f"index_warm_{way}", f"索引·无改动（{label}）", anchor="索引·空缓存", limit=warm_limit, note=note, **base), warm[way]),
+            fill(Row(f"index_touch_{way}", f"索引·改动一个文件（{label}）", anchor="索引·空缓存", limit=touch_limit, note=note, **base), touch[way]),
         ]
     return rows
 

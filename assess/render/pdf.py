@@ -1,18 +1,19 @@
 """PDF 申报材料: the HTML part laid out by WeasyPrint, the evidence appendix drawn in by QPDF.
 
 Order of work: plan the appendix (page counts only; Word/Excel converted) → lay out the HTML part
-until the appendix page numbers it prints are right, while a second process frames the evidence
-pages into chunk files → add stamped placeholder pages for the appendix, turn the appendix links
-into page destinations, add the evidence bookmarks → draw the chunk pages under the placeholders
-and write the dossier atomically. Everything derived for presentation (page numbers, groupings,
+and the continued evidence tables until the page numbers they print are right, then the manifest,
+each part written to PDF and freed, while a second process frames the evidence pages into chunk
+files → add stamped placeholder pages for the appendix and the parts after it, turn the page links
+into destinations, add the bookmarks → draw the chunk pages under the placeholders and write the
+dossier atomically. Everything derived for presentation (page numbers, groupings,
 wording) is computed here; the Jinja templates under templates/dossier/ only lay it out.
 """
 
 from __future__ import annotations
 
 import base64
-import hashlib
 import gc
+import hashlib
 import json
 import logging
 import os
@@ -23,10 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pikepdf
+import weasyprint
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, TemplateNotFound
 from jinja2.sandbox import SandboxedEnvironment
 from pikepdf import Array, Name, OutlineItem
-import weasyprint
 from weasyprint import CSS, HTML
 from weasyprint.document import Document
 
@@ -80,8 +81,8 @@ PARTS_CACHE = Path(".cache") / "dossier-parts"
 so a rebuild lays out again only the batches whose content changed. Entries the last full and the
 last light build used are kept; the rest are removed after each build."""
 LAYOUT_GUESS = Path(".cache") / "dossier-layout.json"
-"""Inside output/: the HTML part's page count last time, the first guess for the appendix's first
-page. A right guess saves a whole layout pass; a wrong one costs nothing but that pass (every
+"""Inside output/: the HTML part's and the continued tables' page counts last time (per full and
+light dossier), the first guess for the page numbers they print. A right guess saves a whole layout pass; a wrong one costs nothing but that pass (every
 layout is checked), so the dossier never depends on it."""
 
 TEXT = {
@@ -145,20 +146,18 @@ def render_pdf(
     With the build's evidence `manifest`, the dossier lists every evidence file with its SHA-256.
     """
     guess_file = project.path("output") / LAYOUT_GUESS
-    guess_key = "full" if include_evidence else "light"
     with atomic_path(target) as temp, work_folder(target.parent, "pdf") as workdir:
         office_cache = project.path("output") / OFFICE_CACHE
         plan = plan_appendix(assessment, project.path("evidence"), office_cache) if include_evidence else AppendixPlan()
         html = HtmlPart(assessment, project, require_cjk_font(), plan, include_evidence, manifest, workdir)
-        html.parts_cache = PartsCache(project.path("output") / PARTS_CACHE, html.style_key, guess_key)
         with appendix_writer(plan, workdir, max_dpi) as appendix_chunks:
-            front, continued, start = settle_page_numbers(html, read_layout_guess(guess_file, guess_key))
+            front, continued, start = settle_page_numbers(html, read_layout_guess(guess_file, html.kind))
             back = html.write_manifest(start + plan.total_pages + continued.pages)
             chunks = appendix_chunks() if plan.embedded else Chunks()
         html.report_missing_glyphs()
         log_unreadable(plan, chunks)
         with suppress(OutputError):
-            write_json(guess_file, {**read_layout_guesses(guess_file), guess_key: [start - 1, continued.pages]})
+            write_json(guess_file, {**read_layout_guesses(guess_file), html.kind: [start - 1, continued.pages]})
         laid_out = LaidOut(front, start, continued, back, html.chapters)
         _assemble(laid_out, plan, chunks, temp, document_id(laid_out.files, plan, chunks, max_dpi))
     html.parts_cache.keep_only_used()
@@ -173,7 +172,6 @@ class Written:
     pages: int = 0
     anchors: dict[str, int] = field(default_factory=dict)
     """Page index (0-based, within the part) of each anchor (element id) laid out in it."""
-
 
     def followed_by(self, other: Written) -> Written:
         """This part and `other` after it, as one part."""
@@ -277,15 +275,15 @@ class HtmlPart:
         self.environment = template_environment(project)
         generated_css = font_css(families) + verdict_css()
         self.stylesheets = [_template_css(project), CSS(string=generated_css)]
-        self.style_key = style_key(project, generated_css)
+        self.kind = "full" if include_evidence else "light"
+        """Which dossier this is, for the layout guesses and the parts cache kept per kind."""
+        self.parts_cache = PartsCache(project.path("output") / PARTS_CACHE, style_key(project, generated_css), self.kind)
         self.fetcher = ProjectFetcher(project.root)
         self.base_url = (project.path("templates") / TEMPLATE_FOLDER).as_uri() + "/"
         self.figures = chart_urls(assessment)
         self.continues = any(len(result.evidence) > SECTION_ROWS for result in assessment.indicators)
         self.chapters = back_chapters(include_evidence, manifest, self.continues)
-        self.parts_cache: PartsCache | None = None
         self.missing_glyphs: set[str] = set()
-
 
     @property
     def numbered(self) -> bool:
@@ -335,10 +333,10 @@ class HtmlPart:
         written = Written()
         for html, chapter in documents:
             furniture = separate_part_css(self.assessment.district, chapter, first_page + written.pages) if chapter else None
-            cached = self.parts_cache.get(html, furniture) if furniture and self.parts_cache else None
+            cached = self.parts_cache.get(html, furniture) if furniture else None
             if cached is None:
                 cached = self._lay_out(html, furniture, self.workdir / f"{name}-{len(written.paths):04d}.pdf", keep)
-                if furniture and self.parts_cache and cached.paths:
+                if furniture and cached.paths:
                     cached = self.parts_cache.put(html, furniture, cached)
             written = written.followed_by(cached)
         return written
@@ -351,11 +349,12 @@ class HtmlPart:
         for index, page in enumerate(document.pages):
             for anchor in page.anchors:
                 anchors.setdefault(anchor, index)
-        if keep(pages):
+        kept = keep(pages)
+        if kept:
             document.write_pdf(path)
         del document  # about 3 MiB a page; its boxes reference each other, so only the cycle collector frees them
         gc.collect()
-        return Written([path] if keep(pages) else [], pages, anchors)
+        return Written([path] if kept else [], pages, anchors)
 
     def _render(self, html: str, *extra: CSS) -> Document:
         """Lay out one HTML document with the dossier's styles, noting characters no font can draw."""
@@ -427,7 +426,7 @@ def _assemble(parts: LaidOut, plan: AppendixPlan, chunks: Chunks, target: Path, 
     """The skeleton (HTML part, stamped placeholder pages, the parts after them, links, bookmarks), then the evidence drawn under it.
 
     The evidence bookmarks go under the evidence chapter's bookmark; each chapter laid out apart
-    gets its own, the continued tables one per indicator under it.
+    gets its own.
     """
     skeleton = parts.front.paths[0].with_name("skeleton.pdf")
     start = parts.start
