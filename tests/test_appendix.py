@@ -6,6 +6,7 @@ import hashlib
 import io
 import os
 import stat
+import subprocess
 import sys
 from pathlib import Path
 
@@ -86,14 +87,17 @@ def placement(root: Path, file: EvidenceFile, offset: int = 0, title: str = "纳
 
 def build(plan: AppendixPlan, tmp_path: Path, max_dpi: int = 150, back_pages: dict[str, int] | None = None) -> Path:
     """One blank page, then the plan's pages stamped, as the dossier assembles them; return the PDF."""
-    chunks = appendix.write_chunks(plan, tmp_path, max_dpi)
-    skeleton, target = tmp_path / "skeleton.pdf", tmp_path / "appendix.pdf"
+    target = tmp_path / "appendix.pdf"
+    return finish(appendix.write_evidence(plan, target, max_dpi), plan, target, back_pages)
+
+
+def finish(evidence: appendix.EvidencePages, plan: AppendixPlan, target: Path, back_pages: dict[str, int] | None = None) -> Path:
+    """Append to `target` a blank first page and the stamped appendix pages drawing `evidence`, as _assemble does."""
     with pikepdf.new() as pdf:
         pdf.add_blank_page(page_size=A4)
-        appendix.add_placeholder_pages(pdf, chunks)
-        appendix.stamp_appendix(pdf, 1, plan, chunks, back_pages or {})
-        pdf.save(skeleton)
-    appendix.underlay_chunks(skeleton, chunks, 2, target, bytes(range(16)))
+        written = appendix.add_placeholder_pages(pdf, evidence)
+        appendix.stamp_appendix(pdf, 1, plan, evidence, back_pages or {})
+        appendix.finish_dossier(pdf, evidence, written, target, bytes(range(16)))
     return target
 
 
@@ -215,7 +219,7 @@ def test_an_unreadable_file_gets_placeholder_pages_saying_why(tmp_path: Path, ca
     assert len(texts) == 4
     assert "无法读取" in texts[1] and "坏文件.pdf" in texts[1] and "第2页/共2页" in texts[2]
     assert "GOOD-PAGE-1" in texts[3]
-    appendix.log_unreadable(plan, appendix.write_chunks(plan, tmp_path, 150))
+    appendix.log_unreadable(plan, appendix.write_evidence(plan, tmp_path / "dossier.pdf", 150))
     assert "坏文件.pdf：此文件无法读取" in caplog.text
 
 
@@ -369,15 +373,21 @@ def test_evidence_files_are_never_modified(tmp_path: Path) -> None:
     assert after == before
 
 
-def test_chunks_bound_the_pages_held_open(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr(appendix, "CHUNK_PAGES", 2)
+def test_the_written_dossier_is_a_valid_pdf_holding_shared_objects_once(tmp_path: Path) -> None:
     root = tmp_path / "evidence"
-    files = [evidence_file(root, make_pdf(root / f"{n}.pdf", 1, f"F{n}"), "pdf") for n in range(5)]
-    plan = AppendixPlan([placement(root, f, offset=n) for n, f in enumerate(files)])
-    chunks = appendix.write_chunks(plan, tmp_path, 150)
-    assert len(chunks.paths) == 3 and chunks.page_counts == [2, 2, 1]
-    with pdfplumber.open(build(plan, tmp_path)) as pdf:
-        assert [f"F{n}-PAGE-1" in pdf.pages[n + 1].extract_text() for n in range(5)] == [True] * 5
+    files = [evidence_file(root, make_pdf(root / f"{n}.pdf", 3, f"F{n}"), "pdf", pages=3) for n in range(2)]
+    photo = make_jpeg(root / "photo.jpg", (1200, 900))
+    files.append(evidence_file(root, photo, "jpeg"))
+    plan = AppendixPlan([placement(root, f, offset=3 * n) for n, f in enumerate(files)])
+    target = build(plan, tmp_path)
+    with pikepdf.open(target) as pdf:
+        assert pdf.check_pdf_syntax() == []
+        fonts = {page.Resources.XObject.Evidence.Resources.Font.F1.objgen for page in pdf.pages[1:7]}
+        assert len(pdf.pages) == 8 and len(fonts) == 2  # one font per source PDF, shared by its 3 pages
+    with pdfplumber.open(target) as pdf:
+        assert [f"F{n // 3}-PAGE-{n % 3 + 1}" in pdf.pages[n + 1].extract_text() for n in range(6)] == [True] * 6
+    check = subprocess.run(["qpdf", "--check", str(target)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
 
 
 def test_image_frames_reads_only_what_it_needs(tmp_path: Path) -> None:
@@ -396,11 +406,13 @@ def test_a_large_appendix_is_written_by_a_second_process(tmp_path: Path, monkeyp
     root = tmp_path / "evidence"
     files = [evidence_file(root, make_pdf(root / f"{n}.pdf", 2, f"F{n}"), "pdf", pages=2) for n in range(3)]
     plan = AppendixPlan([placement(root, f, offset=2 * n) for n, f in enumerate(files)])
-    with appendix.appendix_writer(plan, tmp_path, 150) as wait:
-        chunks = wait()
-    assert chunks.page_counts == [6] and chunks.unreadable == {}
-    with pdfplumber.open(chunks.paths[0]) as pdf:
-        assert "F2-PAGE-2" in pdf.pages[5].extract_text()
+    target = tmp_path / "dossier.pdf"
+    with appendix.appendix_writer(plan, target, tmp_path, 150) as wait:
+        evidence = wait()
+    assert len(evidence.frames) == 6 and evidence.unreadable == {}
+    assert target.stat().st_size == evidence.written.size
+    with pdfplumber.open(finish(evidence, plan, target)) as pdf:
+        assert "F2-PAGE-2" in pdf.pages[6].extract_text()
 
 
 def test_a_rotated_pdf_page_is_framed_as_it_is_displayed(tmp_path: Path) -> None:
@@ -453,10 +465,10 @@ def test_the_document_id_changes_with_evidence_content_not_with_time(tmp_path: P
     root = tmp_path / "evidence"
     html_part = make_pdf(tmp_path / "html.pdf", 1, "HTML")
     path = make_pdf(root / "a.pdf", 1, "FIRST")
-    chunks = appendix.Chunks()
+    evidence = appendix.EvidencePages()
 
     def current_id() -> bytes:
-        return appendix.document_id([html_part], AppendixPlan([placement(root, evidence_file(root, path, "pdf"))]), chunks, 150)
+        return appendix.document_id([html_part], AppendixPlan([placement(root, evidence_file(root, path, "pdf"))]), evidence, 150)
 
     first = current_id()
     assert current_id() == first

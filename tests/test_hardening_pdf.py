@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import io
 import json
 import os
 import re
@@ -37,6 +38,7 @@ from assess.project import Project, load_project
 from assess.render import appendix
 from assess.render.appendix import AppendixPlan, UnsafeSource, frame_page, open_source
 from assess.render.pdf import back_chapters, dossier_context, manifest_view, render_pdf
+from assess.render.pdfwrite import ObjectWriter
 from test_appendix import make_docx, make_jpeg, make_pdf
 from test_hardening_faults import kill, start_stopped
 from test_pdf_glyphs import missing_glyphs
@@ -101,8 +103,11 @@ def test_the_dossier_is_dated_by_source_date_epoch_never_the_clock(two_builds):
 def test_evidence_pages_are_framed_under_one_fixed_resource_name():
     source = pikepdf.new()
     source.add_blank_page(page_size=(842, 595))
+    with pikepdf.new() as scratch:
+        frame = frame_page(ObjectWriter(io.BytesIO()), scratch.add_blank_page(), source.pages[0], {})
+    assert frame.size == (appendix.A4[1], appendix.A4[0]) and b"/Evidence Do" in frame.placement
     pdf = pikepdf.new()
-    frame_page(pdf, source.pages[0])
+    appendix.add_placeholder_pages(pdf, appendix.EvidencePages(frames=[frame]))
     assert list(pdf.pages[0].Resources.XObject.keys()) == ["/Evidence"]  # pikepdf's add_overlay picks a random one
 
 
@@ -342,7 +347,7 @@ import assess.render.appendix as appendix
 appendix.PARALLEL_PAGES = 1
 pdf._assemble = lambda *args: stop("assembly")
 """
-"""Stop the dossier once laid out and its appendix chunks written (by a second process), before it is assembled."""
+"""Stop the dossier once laid out and its evidence pages written (by a second process) into the temporary file, before it is assembled."""
 
 
 def age(path: Path) -> None:
@@ -364,7 +369,7 @@ def test_a_killed_pdf_build_keeps_the_old_dossier_and_the_next_build_removes_its
     kill(child)
     [work] = output.glob(".assess-pdf-*")
     [temp] = output.glob(f".{dossier.name}.*.tmp")
-    assert (work / "front-0000.pdf").is_file() and list(work.glob("appendix-*.pdf"))
+    assert (work / "front-0000.pdf").is_file() and temp.stat().st_size > 0
     assert dossier.read_bytes() == before
     age(work)
     age(temp)

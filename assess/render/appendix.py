@@ -2,11 +2,11 @@
 
 Pages are copied with pikepdf (never rasterised) and framed on A4 as Form XObjects; photos become
 pages through img2pdf (JPEG passed through untouched) and only oversized ones are downscaled with
-Pillow; Word/Excel files go through LibreOffice once per content. The framed pages are written to
-chunk files (a large appendix by a second process, while the HTML part is laid out), so memory
-stays bounded. The dossier gets blank placeholder pages carrying the stamps (indicator, file,
-第k页/共n页, footer; one small subset of the CJK font), links and bookmarks, and QPDF finally draws
-the chunk pages under them, copying from the files as it writes.
+Pillow; Word/Excel files go through LibreOffice once per content. The framed pages are written
+straight into the dossier file, one source at a time (a large appendix by a second process, while
+the HTML part is laid out), so memory stays bounded and the evidence bytes are written once. The
+dossier's pages for them carry the stamps (indicator, file, 第k页/共n页, footer; one small subset of
+the CJK font), links and bookmarks; that skeleton is appended after the evidence (see pdfwrite).
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from ..assessment import Assessment, IndicatorResult
 from ..errors import AssessError
 from ..evidence import EvidenceFile
 from .fonts import cjk_font_file
+from .pdfwrite import SYNC_BYTES, Numbers, ObjectWriter, OutputFailed, Written
 
 A4 = (595.28, 841.89)
 """A4 portrait in points; landscape sources get A4 landscape."""
@@ -49,12 +50,6 @@ BAND = 30.0
 """Height of the header band (stamp) and of the footer band (page number), in points."""
 STAMP_SIZE = 8.0
 FOOTER_SIZE = 9.0
-CHUNK_BYTES = 64 * 1024 * 1024
-"""Source bytes per chunk file. pikepdf copies page data into memory, so chunks bound the memory
-the appendix needs; the dossier itself is then written by QPDF, which copies from the chunk files
-as it writes."""
-CHUNK_PAGES = 500
-CHUNK_OPEN_FILES = 64
 DOWNSCALE_SLACK = 1.5
 """Images up to 1.5 × max_dpi are embedded untouched (a 200 dpi A4 scan stays as scanned); larger ones
 (phone photos, 300/600 dpi scans) are downscaled to max_dpi. Re-encoding a JPEG only a little over
@@ -349,7 +344,7 @@ def convert_office(paths: list[Path], outdir: Path, profile: Path) -> dict[Path,
     return {path: outdir / f"{path.stem}.pdf" for path in paths if (outdir / f"{path.stem}.pdf").is_file()}
 
 
-# --- pages: frame sources on A4, in chunks -----------------------------------------------
+# --- pages: frame sources on A4, written straight into the dossier file -------------------
 
 
 def content_box(landscape: bool) -> tuple[float, float, float, float]:
@@ -358,17 +353,32 @@ def content_box(landscape: bool) -> tuple[float, float, float, float]:
     return SIDE, BAND, width - SIDE, height - BAND
 
 
-@dataclass
-class Chunks:
-    """The appendix pages, framed on A4, in chunk files, and what the dossier needs to know about them."""
+@dataclass(frozen=True)
+class Frame:
+    """One appendix page: its size and the evidence page drawn on it (none: a blank page for an unreadable file)."""
 
-    paths: list[Path] = field(default_factory=list)
-    page_counts: list[int] = field(default_factory=list)
-    page_sizes: list[tuple[float, float]] = field(default_factory=list)
+    size: tuple[float, float]
+    form: int | None = None
+    """Object number, in the dossier file, of the evidence page as a Form XObject."""
+    placement: bytes = b""
+    """Content drawing that form (as FRAMED) scaled down into the content box."""
+
+
+@dataclass
+class EvidencePages:
+    """The appendix pages, written into the dossier file, and what the renderer needs to finish that file."""
+
+    written: Written = field(default_factory=Written)
+    frames: list[Frame] = field(default_factory=list)
     unreadable: dict[int, str] = field(default_factory=dict)
     """Position (in plan.embedded) → error, for files that could not be read and got blank pages instead."""
     font: StampFont | None = None
-    """The stamps' font, subset beside the chunks (off the layout's critical path) from stamp_texts()."""
+    """The stamps' font, subset beside the pages (off the layout's critical path) from stamp_texts()."""
+
+    @property
+    def page_sizes(self) -> list[tuple[float, float]]:
+        """Size of every appendix page, in order."""
+        return [frame.size for frame in self.frames]
 
 
 PARALLEL_PAGES = 200
@@ -383,28 +393,28 @@ class AppendixFailed(AssessError):
 
 
 @contextmanager
-def appendix_writer(plan: AppendixPlan, workdir: Path, max_dpi: int) -> Iterator[Callable[[], Chunks]]:
-    """Start writing the appendix chunks; the yielded function waits for them.
+def appendix_writer(plan: AppendixPlan, target: Path, workdir: Path, max_dpi: int) -> Iterator[Callable[[], EvidencePages]]:
+    """Start writing the appendix pages into `target` (the dossier's temporary file); the yielded function waits for them.
 
     A large appendix is written by a fresh Python process (`python -m assess.render.appendix JOB`),
     overlapping the HTML layout on a second CPU; a small one is written on demand, in process.
     """
     if plan.total_pages < PARALLEL_PAGES:
-        yield lambda: write_chunks(plan, workdir, max_dpi)
+        yield lambda: write_evidence(plan, target, max_dpi)
         return
     job = workdir / "appendix-job.pickle"
-    job.write_bytes(pickle.dumps((plan, workdir, max_dpi)))
+    job.write_bytes(pickle.dumps((plan, target, max_dpi)))
     with (workdir / "appendix-job.log").open("wb") as log:
         process = subprocess.Popen([sys.executable, "-m", "assess.render.appendix", str(job)], stdout=log, stderr=log)
     try:
-        yield lambda: _finished_chunks(process, job)
+        yield lambda: _finished_evidence(process, job)
     finally:
         if process.poll() is None:
             process.kill()
             process.wait()
 
 
-def _finished_chunks(process: subprocess.Popen, job: Path) -> Chunks:
+def _finished_evidence(process: subprocess.Popen, job: Path) -> EvidencePages:
     """Wait for the appendix process and read what it wrote."""
     if process.wait() != 0:
         lines = job.with_suffix(".log").read_text(encoding="utf-8", errors="replace").strip().splitlines()
@@ -413,164 +423,120 @@ def _finished_chunks(process: subprocess.Popen, job: Path) -> Chunks:
 
 
 def _run_job(job: Path) -> None:
-    """The appendix process: read the plan, write the chunks, leave the result beside the job."""
-    plan, workdir, max_dpi = pickle.loads(job.read_bytes())
-    job.with_suffix(".result").write_bytes(pickle.dumps(write_chunks(plan, workdir, max_dpi)))
+    """The appendix process: read the plan, write the pages, leave the result beside the job."""
+    plan, target, max_dpi = pickle.loads(job.read_bytes())
+    job.with_suffix(".result").write_bytes(pickle.dumps(write_evidence(plan, target, max_dpi)))
 
 
-def log_unreadable(plan: AppendixPlan, chunks: Chunks) -> None:
+def log_unreadable(plan: AppendixPlan, evidence: EvidencePages) -> None:
     """Tell the office which files could not be embedded (their pages in the dossier say so too)."""
     embedded = plan.embedded
-    for position, error in sorted(chunks.unreadable.items()):
+    for position, error in sorted(evidence.unreadable.items()):
         LOGGER.warning("%s：%s（%s）", embedded[position].file.path, TEXT["unreadable"], error)
 
 
-def write_chunks(plan: AppendixPlan, workdir: Path, max_dpi: int) -> Chunks:
-    """Write the appendix pages to chunk PDFs in `workdir`, streaming the sources through memory.
+def write_evidence(plan: AppendixPlan, target: Path, max_dpi: int) -> EvidencePages:
+    """Write every appendix page into the new file `target`, one source at a time, and return where it all is.
 
     A file that cannot be read gets blank pages (its planned count), so every page number
     printed in the HTML part still points at the right page; its stamp says why.
     """
-    writer = _ChunkWriter(workdir)
-    unreadable = writer.chunks.unreadable
+    evidence = EvidencePages()
     img2pdf_logger = logging.getLogger("img2pdf")
     level = img2pdf_logger.level
     img2pdf_logger.setLevel(logging.ERROR)  # its notes (alpha → soft mask, …) are not the office's concern
     try:
-        for position, placement in enumerate(plan.embedded):
-            error = writer.add(placement, max_dpi)
-            if error is not None:
-                unreadable[position] = error
-        writer.flush()
+        with target.open("wb") as handle, pikepdf.new() as scratch:
+            writer = ObjectWriter(handle, evidence.written, sync_every=SYNC_BYTES)
+            framer = scratch.add_blank_page(page_size=A4)
+            for position, placement in enumerate(plan.embedded):
+                try:
+                    evidence.frames += _write_source(writer, framer, placement, max_dpi)
+                except OutputFailed as failed:
+                    raise AppendixFailed(failed.detail) from failed
+                except Exception as exc:  # noqa: BLE001 - decoders raise many types for a bad file; none may stop the build
+                    evidence.unreadable[position] = f"{type(exc).__name__}: {exc}"
+                    evidence.frames += [Frame(A4)] * placement.pages
+    except OSError as exc:
+        raise AppendixFailed(str(exc)) from exc
     finally:
         img2pdf_logger.setLevel(level)
-    writer.chunks.font = build_stamp_font(stamp_texts(plan))
-    return writer.chunks
+    evidence.font = build_stamp_font(stamp_texts(plan))
+    return evidence
 
 
-class _ChunkWriter:
-    """Accumulates framed pages and saves them once CHUNK_BYTES, CHUNK_PAGES or CHUNK_OPEN_FILES is reached."""
-
-    def __init__(self, workdir: Path):
-        self.workdir = workdir
-        self.chunks = Chunks()
-        self._open()
-
-    def _open(self) -> None:
-        self.pdf = pikepdf.new()
-        self.sources = ExitStack()
-        self.opened = 0
-        self.bytes = 0
-
-    def add(self, placement: Placement, max_dpi: int) -> str | None:
-        """Frame the file's pages; if it cannot be read, add blank pages instead and return the error."""
-        before = len(self.pdf.pages)
-        try:
-            pages = self._source_pages(placement, max_dpi)
-            if len(pages) != placement.pages:
-                raise ValueError(f"{len(pages)} pages, the index says {placement.pages}")
-            for page in pages:
-                frame_page(self.pdf, page)
-            error = None
-        except Exception as exc:  # noqa: BLE001 - decoders raise many types for a bad file; none may stop the build
-            error = f"{type(exc).__name__}: {exc}"
-            del self.pdf.pages[before:]
-            for _ in range(placement.pages):
-                self.pdf.add_blank_page(page_size=A4)
-        if len(self.pdf.pages) >= CHUNK_PAGES or self.bytes >= CHUNK_BYTES or self.opened >= CHUNK_OPEN_FILES:
-            self.flush()
-        return error
-
-    def _source_pages(self, placement: Placement, max_dpi: int) -> list[pikepdf.Page]:
-        """The source's pages, kept open until this chunk is saved."""
-        self.opened += 1
-        handle = self.sources.enter_context(open_source(placement.source, placement.within))
+def _write_source(writer: ObjectWriter, framer: pikepdf.Page, placement: Placement, max_dpi: int) -> list[Frame]:
+    """Write one evidence file's pages, each as a Form XObject framed on A4; objects the pages share are written once."""
+    with ExitStack() as opened:
+        handle = opened.enter_context(open_source(placement.source, placement.within))
         if placement.kind == "pdf":
-            source = self.sources.enter_context(pikepdf.open(handle))
-            self.bytes += os.fstat(handle.fileno()).st_size
+            source = opened.enter_context(pikepdf.open(handle))
             if any("/Annots" in page.obj for page in source.pages):
                 source.flatten_annotations("print")
         else:
-            frames = image_frames(handle, max_dpi)
-            self.bytes += sum(len(frame) for frame in frames)
             document = img2pdf.convert_to_docobject(
-                *frames,
+                *image_frames(handle, max_dpi),
                 engine=img2pdf.Engine.pikepdf,
                 layout_fun=_fit_image,
                 rotation=img2pdf.Rotation.ifvalid,
                 nodate=True,
             )
-            source = self.sources.enter_context(document.writer)
-        return list(source.pages)
-
-    def flush(self) -> None:
-        """Save the pages gathered so far and release their sources."""
-        if len(self.pdf.pages):
-            path = self.workdir / f"appendix-{len(self.chunks.paths):04d}.pdf"
-            self.pdf.save(path, compress_streams=True, stream_decode_level=pikepdf.StreamDecodeLevel.none)
-            self.chunks.paths.append(path)
-            self.chunks.page_counts.append(len(self.pdf.pages))
-            self.chunks.page_sizes += [(float(page.mediabox[2]), float(page.mediabox[3])) for page in self.pdf.pages]
-        self.pdf.close()
-        self.sources.close()
-        self._open()
+            source = opened.enter_context(document.writer)
+        pages = list(source.pages)
+        if len(pages) != placement.pages:
+            raise ValueError(f"{len(pages)} pages, the index says {placement.pages}")
+        numbers: Numbers = {}
+        return [frame_page(writer, framer, page, numbers) for page in pages]
 
 
-def add_placeholder_pages(pdf: pikepdf.Pdf, chunks: Chunks) -> None:
-    """Blank pages the size of the chunk pages: the stamps, links and bookmarks are made on these."""
-    for size in chunks.page_sizes:
-        pdf.add_blank_page(page_size=size)
+FRAMED = Name("/Evidence")
+"""Resource name of the evidence page on its frame. pikepdf's add_overlay picks a random name,
+which would make two builds of the same dossier differ; each frame holds one page, so one name does."""
 
 
-def underlay_chunks(skeleton: Path, chunks: Chunks, first_page: int, target: Path, document_id: bytes) -> None:
-    """Write `target`: the skeleton with the chunk pages drawn under its placeholder pages (from `first_page`, 1-based).
+def frame_page(writer: ObjectWriter, framer: pikepdf.Page, source: pikepdf.Page, numbers: Numbers) -> Frame:
+    """Write `source` as a Form XObject and frame it on an A4 page (scaled down to fit, never up) between the bands."""
+    width, height = displayed_size(source)
+    landscape = width > height
+    form = source.as_form_xobject()
+    placement = framer.calc_form_xobject_placement(form, FRAMED, Rectangle(*content_box(landscape)), allow_expand=False)
+    return Frame((A4[1], A4[0]) if landscape else A4, writer.copy(form, numbers), placement)
 
-    QPDF (pikepdf.Job, in a separate Python process) copies page data from the chunk files as it
-    writes; the page objects it holds stay out of the renderer's memory, which already holds the
-    laid-out HTML part. QPDF's --deterministic-id would MD5 the whole gigabyte it writes (about 2 s
-    at 1,000 files); the caller knows what the content derives from, so `document_id` is written
-    in place of QPDF's fixed test ID instead.
+
+def add_placeholder_pages(pdf: pikepdf.Pdf, evidence: EvidencePages) -> Numbers:
+    """The appendix pages, each drawing its evidence form; stamps, links and bookmarks are made on these.
+
+    The forms are already in the dossier file: each page refers to a stand-in object, and the
+    returned numbers tell finish_dossier which written object each stand-in is.
     """
-    arguments = [str(skeleton)]
-    start = first_page
-    for path, count in zip(chunks.paths, chunks.page_counts):
-        arguments += ["--underlay", str(path), f"--from=1-{count}", f"--to={start}-{start + count - 1}", "--"]
-        start += count
-    arguments += ["--stream-data=preserve", "--static-id", "--warning-exit-0", str(target)]
-    job = "import sys, pikepdf; pikepdf.Job(['qpdf', *sys.argv[1:]]).run()"
-    finished = subprocess.run([sys.executable, "-c", job, *arguments], capture_output=True, text=True, check=False)
-    if finished.returncode != 0:
-        lines = finished.stderr.strip().splitlines()
-        raise AppendixFailed(lines[-1] if lines else f"exit code {finished.returncode}")
-    replace_static_id(target, document_id)
+    written: Numbers = {}
+    for frame in evidence.frames:
+        page = pdf.add_blank_page(page_size=frame.size)
+        if frame.form is not None:
+            stand_in = pdf.make_indirect(Dictionary())
+            written[stand_in.objgen] = frame.form
+            page.add_resource(stand_in, Name.XObject, FRAMED)
+            page.obj.Contents = pikepdf.Stream(pdf, b"q\n" + frame.placement + b"\nQ\n")
+    return written
 
 
-QPDF_STATIC_ID = bytes.fromhex("31415926535897932384626433832795")
-"""The second /ID string QPDF writes under --static-id (QPDFWriter::generateID)."""
-TRAILER_WINDOW = 1 << 20
-"""How far before the end of the file the trailer (or the xref stream's dictionary) is looked for."""
+def finish_dossier(pdf: pikepdf.Pdf, evidence: EvidencePages, written: Numbers, target: Path, document_id: bytes) -> None:
+    """Append `pdf` (the dossier without the evidence objects) to `target`, after the evidence, and close the file."""
+    try:
+        with target.open("ab") as handle:
+            writer = ObjectWriter(handle, evidence.written)
+            numbers = dict(written)
+            root = writer.copy(pdf.Root, numbers)
+            info = writer.copy(pdf.docinfo, numbers)
+            writer.finish(root, info, document_id)
+    except OutputFailed as failed:
+        raise AppendixFailed(failed.detail) from failed
 
 
-def replace_static_id(path: Path, document_id: bytes) -> None:
-    """Overwrite QPDF's fixed second /ID string in the written trailer with `document_id` (same length, in place)."""
-    if len(document_id) != len(QPDF_STATIC_ID):
-        raise ValueError("document_id must be 16 bytes")
-    marker = b"<" + QPDF_STATIC_ID.hex().encode() + b">"
-    with path.open("r+b") as handle:
-        size = handle.seek(0, os.SEEK_END)
-        window_start = max(0, size - TRAILER_WINDOW)
-        handle.seek(window_start)
-        at = handle.read().rfind(marker)
-        if at < 0:
-            raise AppendixFailed("QPDF did not write the expected document ID")
-        handle.seek(window_start + at)
-        handle.write(b"<" + document_id.hex().encode() + b">")
-
-
-def document_id(laid_out: list[Path], plan: AppendixPlan, chunks: Chunks, max_dpi: int) -> bytes:
+def document_id(laid_out: list[Path], plan: AppendixPlan, evidence: EvidencePages, max_dpi: int) -> bytes:
     """16 bytes that change with the dossier's content: the laid-out HTML parts, and what the appendix pages derive from.
 
-    The chunks are made from each embedded file's content (its SHA-256 from the index), its
+    The evidence pages are made from each embedded file's content (its SHA-256 from the index), its
     place and page count, max_dpi, and which files could not be read; the stamps from the plan.
     """
     digest = hashlib.sha256()
@@ -579,25 +545,8 @@ def document_id(laid_out: list[Path], plan: AppendixPlan, chunks: Chunks, max_dp
             digest.update(hashlib.file_digest(handle, "sha256").digest())
     for placement in plan.embedded:
         digest.update(f"{placement.indicator_id}\0{placement.file.path}\0{placement.file.sha256}\0{placement.pages}\n".encode())
-    digest.update(f"{max_dpi}\0{sorted(chunks.unreadable)}\0{chunks.page_sizes}".encode())
+    digest.update(f"{max_dpi}\0{sorted(evidence.unreadable)}\0{evidence.page_sizes}".encode())
     return digest.digest()[:16]
-
-
-FRAMED = Name("/Evidence")
-"""Resource name of the evidence page on its frame. pikepdf's add_overlay picks a random name,
-which would make two builds of the same dossier differ; each frame holds one page, so one name does."""
-
-
-def frame_page(pdf: pikepdf.Pdf, source: pikepdf.Page) -> None:
-    """Append an A4 page showing `source` (scaled down to fit, never up) between the bands."""
-    width, height = displayed_size(source)
-    landscape = width > height
-    page_size = (A4[1], A4[0]) if landscape else A4
-    frame = pdf.add_blank_page(page_size=page_size)
-    formx = pdf.copy_foreign(source.as_form_xobject())
-    frame.add_resource(formx, Name.XObject, FRAMED)
-    placement = frame.calc_form_xobject_placement(formx, FRAMED, Rectangle(*content_box(landscape)), allow_expand=False)
-    frame.obj.Contents = pikepdf.Stream(pdf, b"q\n" + placement + b"\nQ\n")
 
 
 def displayed_size(page: pikepdf.Page) -> tuple[float, float]:
@@ -825,11 +774,11 @@ def stamp_texts(plan: AppendixPlan) -> list[str]:
     return fixed + [text for placement in plan.embedded for text in (placement.heading, placement.file.name)]
 
 
-def stamp_appendix(pdf: pikepdf.Pdf, first_index: int, plan: AppendixPlan, chunks: Chunks, back_pages: dict[str, int]) -> None:
-    """Stamp the appendix pages of `pdf` (from `first_index` on) in the chunks' font; headers link to `back_pages`."""
+def stamp_appendix(pdf: pikepdf.Pdf, first_index: int, plan: AppendixPlan, evidence: EvidencePages, back_pages: dict[str, int]) -> None:
+    """Stamp the appendix pages of `pdf` (from `first_index` on) in the evidence pages' font; headers link to `back_pages`."""
     pages = list(pdf.pages)  # one list: each pdf.pages[i] copies the whole page list in pikepdf
-    painter = _StampPainter(pdf, chunks.font)
-    for offset, stamp in enumerate(page_stamps(plan, first_index + 1, chunks.unreadable)):
+    painter = _StampPainter(pdf, evidence.font)
+    for offset, stamp in enumerate(page_stamps(plan, first_index + 1, evidence.unreadable)):
         back = back_pages.get(stamp.indicator_id)
         painter.paint(pages[first_index + offset], stamp, pages[back].obj if back is not None else None)
 
@@ -924,7 +873,7 @@ def add_outline(parent: OutlineItem, plan: AppendixPlan, start: int) -> None:
 
 if __name__ == "__main__":
     # Run as `python -m assess.render.appendix JOB`: use the importable module's classes, so the
-    # pickled result names assess.render.appendix.Chunks rather than __main__.Chunks.
+    # pickled result names assess.render.appendix.EvidencePages rather than __main__.EvidencePages.
     from assess.render.appendix import _run_job as run_job
 
     run_job(Path(sys.argv[1]))

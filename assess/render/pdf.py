@@ -2,10 +2,10 @@
 
 Order of work: plan the appendix (page counts only; Word/Excel converted) → lay out the HTML part
 and the continued evidence tables until the page numbers they print are right, then the manifest,
-each part written to PDF and freed, while a second process frames the evidence pages into chunk
-files → add stamped placeholder pages for the appendix and the parts after it, turn the page links
-into destinations, add the bookmarks → draw the chunk pages under the placeholders and write the
-dossier atomically. Everything derived for presentation (page numbers, groupings,
+each part written to PDF and freed, while a second process writes the framed evidence pages into
+the dossier's temporary file → add the appendix pages (drawing that evidence, stamped) and the
+parts after them, turn the page links into destinations, add the bookmarks → append all that to
+the temporary file and rename it onto the dossier. Everything derived for presentation (page numbers, groupings,
 wording) is computed here; the Jinja templates under templates/dossier/ only lay it out.
 """
 
@@ -39,17 +39,17 @@ from ..project import Project
 from . import charts
 from .appendix import (
     AppendixPlan,
-    Chunks,
+    EvidencePages,
     Placement,
     add_outline,
     add_placeholder_pages,
     appendix_writer,
     document_id,
+    finish_dossier,
     log_unreadable,
     plan_appendix,
     printable,
     stamp_appendix,
-    underlay_chunks,
 )
 from .docx import date_text
 from .fetcher import ProjectFetcher
@@ -150,16 +150,16 @@ def render_pdf(
         office_cache = project.path("output") / OFFICE_CACHE
         plan = plan_appendix(assessment, project.path("evidence"), office_cache) if include_evidence else AppendixPlan()
         html = HtmlPart(assessment, project, require_cjk_font(), plan, include_evidence, manifest, workdir)
-        with appendix_writer(plan, workdir, max_dpi) as appendix_chunks:
+        with appendix_writer(plan, temp, workdir, max_dpi) as appendix_pages:
             front, continued, start = settle_page_numbers(html, read_layout_guess(guess_file, html.kind))
             back = html.write_manifest(start + plan.total_pages + continued.pages)
-            chunks = appendix_chunks() if plan.embedded else Chunks()
+            evidence = appendix_pages() if plan.embedded else EvidencePages()
         html.report_missing_glyphs()
-        log_unreadable(plan, chunks)
+        log_unreadable(plan, evidence)
         with suppress(OutputError):
             write_json(guess_file, {**read_layout_guesses(guess_file), html.kind: [start - 1, continued.pages]})
         laid_out = LaidOut(front, start, continued, back, html.chapters)
-        _assemble(laid_out, plan, chunks, temp, document_id(laid_out.files, plan, chunks, max_dpi))
+        _assemble(laid_out, plan, evidence, temp, document_id(laid_out.files, plan, evidence, max_dpi))
     html.parts_cache.keep_only_used()
     return target
 
@@ -422,16 +422,16 @@ def read_layout_guess(path: Path, key: str) -> tuple[int, int]:
     return front + 1, continued
 
 
-def _assemble(parts: LaidOut, plan: AppendixPlan, chunks: Chunks, target: Path, dossier_id: bytes) -> None:
-    """The skeleton (HTML part, stamped placeholder pages, the parts after them, links, bookmarks), then the evidence drawn under it.
+def _assemble(parts: LaidOut, plan: AppendixPlan, evidence: EvidencePages, target: Path, dossier_id: bytes) -> None:
+    """The HTML part, the appendix pages (stamped, drawing the evidence already in `target`), the parts after them, links, bookmarks.
 
-    The evidence bookmarks go under the evidence chapter's bookmark; each chapter laid out apart
-    gets its own.
+    With evidence, all of it is appended to `target` after the evidence objects (finish_dossier);
+    without, pikepdf writes `target`. The evidence bookmarks go under the evidence chapter's
+    bookmark; each chapter laid out apart gets its own.
     """
-    skeleton = parts.front.paths[0].with_name("skeleton.pdf")
     start = parts.start
     with pikepdf.open(parts.front.paths[0]) as pdf, ExitStack() as back_files:
-        add_placeholder_pages(pdf, chunks)
+        written = add_placeholder_pages(pdf, evidence)
         firsts = {}
         for key, part in (("continued", parts.continued), ("manifest", parts.manifest)):
             firsts[key] = len(pdf.pages)
@@ -439,7 +439,7 @@ def _assemble(parts: LaidOut, plan: AppendixPlan, chunks: Chunks, target: Path, 
                 pdf.pages.extend(back_files.enter_context(pikepdf.open(path)).pages)
         if plan.embedded:
             indicators = {anchor.removeprefix("ind-"): page for anchor, page in parts.front.anchors.items() if anchor.startswith("ind-")}
-            stamp_appendix(pdf, start - 1, plan, chunks, indicators)
+            stamp_appendix(pdf, start - 1, plan, evidence, indicators)
         continued = {anchor: firsts["continued"] + page for anchor, page in parts.continued.anchors.items()}
         resolve_links(pdf, [*range(start - 1), *range(firsts["continued"], len(pdf.pages))], continued)
         with pdf.open_outline() as outline:
@@ -449,9 +449,10 @@ def _assemble(parts: LaidOut, plan: AppendixPlan, chunks: Chunks, target: Path, 
             for key, part in (("continued", parts.continued), ("manifest", parts.manifest)):
                 if part.pages:
                     outline.root.append(OutlineItem(parts.chapters[key], firsts[key]))
-        pdf.save(skeleton if chunks.paths else target, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
-    if chunks.paths:
-        underlay_chunks(skeleton, chunks, start, target, dossier_id)
+        if evidence.frames:
+            finish_dossier(pdf, evidence, written, target, dossier_id)
+        else:
+            pdf.save(target, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
 
 
 def resolve_links(pdf: pikepdf.Pdf, indices: list[int], anchors: dict[str, int]) -> None:

@@ -1,0 +1,83 @@
+"""The streaming PDF writer: what it copies reads back the same, and a failure half-way never breaks the file."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pikepdf
+import pytest
+
+from assess.render import pdfwrite
+from assess.render.pdfwrite import ObjectWriter
+
+
+def source_document() -> pikepdf.Pdf:
+    """A page whose content and font are shared, with every kind of value the writer must spell."""
+    pdf = pikepdf.new()
+    pdf.docinfo["/Title"] = "回民区（示例）申报材料 (v1) \\ end"
+    font = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name("/Helvetica")))
+    for text in (b"FIRST", b"SECOND"):
+        page = pdf.add_blank_page(page_size=(595.28, 841.89))
+        page.obj.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font))
+        page.obj.Contents = pikepdf.Stream(pdf, b"BT /F1 12 Tf 72 720 Td (" + text + b") Tj ET")
+        page.obj["/Odd#Name x"] = pikepdf.Array([True, False, None, Decimal("0.000001"), -3, pikepdf.Name("/A B"), pikepdf.String(b"\x00\xff(")])
+    return pdf
+
+
+def write_copy(source: pikepdf.Pdf, target: Path) -> None:
+    """Copy the document's catalog and information dictionary into a new file, as finish_dossier does."""
+    with target.open("wb") as handle:
+        writer = ObjectWriter(handle)
+        numbers: pdfwrite.Numbers = {}
+        writer.finish(writer.copy(source.Root, numbers), writer.copy(source.docinfo, numbers), bytes(range(16)))
+
+
+def test_a_copied_document_reads_back_with_the_same_values(tmp_path: Path) -> None:
+    target = tmp_path / "copy.pdf"
+    with source_document() as source:
+        write_copy(source, target)
+    with pikepdf.open(target) as copy:
+        assert copy.check_pdf_syntax() == [] and copy.get_warnings() == []
+        first, second = copy.pages
+        assert first.Contents.read_bytes() == b"BT /F1 12 Tf 72 720 Td (FIRST) Tj ET"
+        assert first.Resources.Font.F1.objgen == second.Resources.Font.F1.objgen  # written once
+        assert str(copy.docinfo.Title) == "回民区（示例）申报材料 (v1) \\ end"
+        odd = first.obj["/Odd#Name x"]
+        assert [bool(odd[0]), bool(odd[1]), odd[2], Decimal(odd[3]), int(odd[4]), str(odd[5]), bytes(odd[6])] == [
+            True, False, None, Decimal("0.000001"), -3, "/A B", b"\x00\xff(",
+        ]
+        assert bytes(copy.trailer.ID[0]) == bytes(copy.trailer.ID[1]) == bytes(range(16))
+
+
+def test_an_object_that_cannot_be_read_leaves_a_consistent_file(tmp_path: Path, monkeypatch) -> None:
+    """A damaged evidence file fails half-way; its numbers are written as null and the dossier still opens cleanly."""
+    real_body = pdfwrite._object_body
+
+    def failing_on_fonts(obj, reference):
+        if obj.get("/Type") == pikepdf.Name.Font:
+            raise ValueError("damaged")
+        return real_body(obj, reference)
+
+    target = tmp_path / "partial.pdf"
+    with source_document() as source, target.open("wb") as handle:
+        writer = ObjectWriter(handle)
+        monkeypatch.setattr(pdfwrite, "_object_body", failing_on_fonts)
+        with pytest.raises(ValueError, match="damaged"):
+            writer.copy(source.pages[0].obj, {})
+        monkeypatch.setattr(pdfwrite, "_object_body", real_body)
+        catalog = pikepdf.new()
+        catalog.add_blank_page()
+        numbers: pdfwrite.Numbers = {}
+        writer.finish(writer.copy(catalog.Root, numbers), writer.copy(catalog.docinfo, numbers), bytes(16))
+    with pikepdf.open(target) as written:
+        assert written.check_pdf_syntax() == [] and written.get_warnings() == [] and len(written.pages) == 1
+
+
+def test_a_failing_disk_is_an_output_failure_not_a_bad_source(tmp_path: Path) -> None:
+    class FullDisk:
+        def write(self, data: bytes) -> int:
+            raise OSError(28, "No space left on device")
+
+    with source_document() as source, pytest.raises(pdfwrite.OutputFailed, match="No space left"):
+        ObjectWriter(FullDisk()).copy(source.Root, {})
