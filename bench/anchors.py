@@ -43,15 +43,14 @@ def img2pdf_command() -> str:
     return str(Path(sys.executable).with_name("img2pdf"))
 
 
-def merge_with_raw_tools(images: list[Path], pdfs: list[Path], workdir: Path) -> Path:
-    """img2pdf over the images, then qpdf joining that and every PDF into one file: the appendix floor."""
+def merge_with_raw_tools(images: list[Path], pdfs: list[Path], workdir: Path) -> list[Path]:
+    """img2pdf over the images, qpdf joining every PDF: the appendix floor (two files, each source byte written once)."""
     workdir.mkdir(parents=True, exist_ok=True)
-    pictures = workdir / "images.pdf"
-    merged = workdir / "anchor-appendix.pdf"
-    parts = []
+    written = []
     if images:
-        subprocess.run([img2pdf_command(), "-o", str(pictures), *map(str, images)], check=True)
-        parts.append(pictures)
-    parts += pdfs
-    subprocess.run(["qpdf", "--empty", "--pages", *map(str, parts), "--", str(merged)], check=True)
-    return merged
+        written.append(workdir / "images.pdf")
+        subprocess.run([img2pdf_command(), "-o", str(written[-1]), *map(str, images)], check=True)
+    if pdfs:
+        written.append(workdir / "pdfs.pdf")
+        subprocess.run(["qpdf", "--empty", "--pages", *map(str, pdfs), "--", str(written[-1])], check=True)
+    return written
