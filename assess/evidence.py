@@ -1,13 +1,17 @@
 """Evidence index: walks evidence/ (read-only) and records what each file is and what is wrong with it.
 
 The data model at the top is the contract the assessment and the renderers read. Below it:
-`init_evidence` (one folder per indicator), `build_index` (the incremental, parallel walk) and
-`write_index_json`. Nothing under evidence/ is ever written, renamed or touched by the index.
+`init_evidence` (one folder per indicator), `build_index` (the last index again when nothing changed,
+else an incremental, parallel walk) and `write_index_json`. Nothing under evidence/ is ever written,
+renamed or touched by the index.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import os
+import pickle
 from collections import defaultdict
 from collections.abc import Iterable
 from contextlib import nullcontext
@@ -16,7 +20,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from pydantic_core import to_json
 
 from .atomic import atomic_path, write_text
@@ -399,38 +403,88 @@ def walk(root: Path) -> tuple[list[Entry], list[str], list[str]]:
 
 
 def build_index(project: Project, *, rehash: bool = False, progress: bool = False) -> EvidenceIndex:
-    """Index evidence/: reuse cached facts of unchanged files, read the rest in parallel, flag problems."""
+    """Index evidence/: the last index if nothing changed, else cached facts of unchanged files and the rest read in parallel."""
     root = project.path("evidence")
     if not root.is_dir():
         raise EvidenceFolderMissing(MESSAGES["no_evidence_folder"].format(folder=project.config.paths.evidence))
     entries, ignored, top_folders = walk(root)
-    stats = IndexStats(files=len(entries))
+    fingerprint = _fingerprint(project, root, entries, ignored, top_folders)
     with AnalysisCache(project.path("output") / CACHE_FILE) as cache:
-        stored = cache.load()
-        known: dict[str, Cached] = {}
-        pending: list[Entry] = []
-        for entry in entries:
-            if entry.size == 0:
-                continue  # nothing to read: flagged as empty
-            hit = None if rehash else stored.get(entry.path)
-            if hit is not None and hit.key == entry.key:
-                known[entry.path] = hit
-            else:
-                pending.append(entry)
-        stats.reused = len(known)
-        name_dates = {entry.path: date_from_name(entry.stem) for entry in pending}
-        for done, (entry, analysis) in enumerate(_analyse_all(pending, name_dates, progress), start=1):
-            known[entry.path] = fresh = Cached(entry.key, analysis, name_dates[entry.path])
-            if analysis.unreadable is None:  # a failed or unstable read is retried next time
-                cache.store(entry.path, fresh)
-            stats.analysed += 1
-            stats.bytes_analysed += entry.size
-            if done % COMMIT_EVERY == 0:
-                cache.commit()
-        cache.forget(stored.keys() - {entry.path for entry in entries})
-    matcher = FolderMatcher(project.standard)
-    files = _with_duplicates(_describe(project, matcher, entries, known))
-    return EvidenceIndex(files=files, ignored=ignored, folders=_folders(top_folders, matcher), stats=stats)
+        last = None if rehash else _last_index(cache, fingerprint)
+        if last is not None:
+            last.stats = IndexStats(files=len(entries), reused=sum(1 for entry in entries if entry.size))
+            return last
+        known, stats = _analysed(cache, entries, rehash, progress)
+        matcher = FolderMatcher(project.standard)
+        files = _with_duplicates(_describe(project, matcher, entries, known))
+        index = EvidenceIndex(files=files, ignored=ignored, folders=_folders(top_folders, matcher), stats=stats)
+        settled = not any(facts.analysis.unreadable for facts in known.values())  # a failed read is retried next run
+        cache.keep_index(fingerprint, index.model_dump_json().encode() if settled else None)
+    return index
+
+
+def _fingerprint(project: Project, root: Path, entries: list[Entry], ignored: list[str], top_folders: list[str]) -> bytes:
+    """Everything an index is made from: this code, the project's configuration, and what the walk saw.
+
+    Each file counts by its location on disk (so the project root and the undecoded name are in it),
+    size and mtime_ns; the ignored entries and the top-level folders count as well, empty ones included.
+    """
+    config = [part.model_dump_json() for part in (project.config, project.standard, project.registry)]
+    files = [(entry.location, entry.size, entry.mtime_ns) for entry in entries]  # plain tuples pickle 3x faster
+    made_from = (_code_stamp(), str(root), config, files, ignored, top_folders)
+    return hashlib.sha256(pickle.dumps(made_from, protocol=pickle.HIGHEST_PROTOCOL)).digest()
+
+
+@functools.cache
+def _code_stamp() -> list[tuple[str, int, int]]:
+    """Name, size and mtime_ns of the package's modules: an index made by other code (an upgrade, an edit) is not reused."""
+    package = Path(__file__).parent
+    return [(module.name, *_size_and_mtime(module)) for module in sorted(package.glob("*.py"))]
+
+
+def _size_and_mtime(path: Path) -> tuple[int, int]:
+    """(size, mtime_ns) of one file."""
+    info = path.stat()
+    return info.st_size, info.st_mtime_ns
+
+
+def _last_index(cache: AnalysisCache, fingerprint: bytes) -> EvidenceIndex | None:
+    """The index the last run made from the same fingerprint, or None (none kept, or one this code cannot read)."""
+    kept = cache.last_index(fingerprint)
+    if kept is None:
+        return None
+    try:
+        return EvidenceIndex.model_validate_json(kept)
+    except ValidationError:
+        return None
+
+
+def _analysed(cache: AnalysisCache, entries: list[Entry], rehash: bool, progress: bool) -> tuple[dict[str, Cached], IndexStats]:
+    """Facts of every non-empty file: from the cache while its size and mtime are unchanged, else read now."""
+    stats = IndexStats(files=len(entries))
+    stored = cache.load()
+    known: dict[str, Cached] = {}
+    pending: list[Entry] = []
+    for entry in entries:
+        if entry.size == 0:
+            continue  # nothing to read: flagged as empty
+        hit = None if rehash else stored.get(entry.path)
+        if hit is not None and hit.key == entry.key:
+            known[entry.path] = hit
+        else:
+            pending.append(entry)
+    stats.reused = len(known)
+    name_dates = {entry.path: date_from_name(entry.stem) for entry in pending}
+    for done, (entry, analysis) in enumerate(_analyse_all(pending, name_dates, progress), start=1):
+        known[entry.path] = fresh = Cached(entry.key, analysis, name_dates[entry.path])
+        if analysis.unreadable is None:  # a failed or unstable read is retried next time
+            cache.store(entry.path, fresh)
+        stats.analysed += 1
+        stats.bytes_analysed += entry.size
+        if done % COMMIT_EVERY == 0:
+            cache.commit()
+    cache.forget(stored.keys() - {entry.path for entry in entries})
+    return known, stats
 
 
 def _analyse_all(

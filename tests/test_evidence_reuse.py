@@ -1,0 +1,171 @@
+"""A run that finds nothing changed reuses the last index; any change the index could show makes it build afresh."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+import assess.evidence as evidence
+from assess.evidence import CACHE_FILE, build_index, init_evidence, write_index_json
+from assess.evidence_cache import AnalysisCache
+from assess.project import Project, load_project
+from test_evidence_index import by_name, codes, folder
+from test_sniff import make_jpeg, make_pdf, write
+
+
+@pytest.fixture
+def project(project_copy: Path) -> Project:
+    """Indicator folders holding a dated PDF, a copy of it under a department, an old policy, an empty file and junk."""
+    loaded = load_project(project_copy)
+    init_evidence(loaded)
+    original = make_pdf(folder(loaded, "org-4") / "2023年7月 方案.pdf", pages=3)
+    shutil.copy2(original, folder(loaded, "item-34", "区卫健委") / "方案副本.pdf")
+    make_pdf(folder(loaded, "dev-14") / "回卫健发〔2021〕7号 规划（2021年3月10日）.pdf")
+    make_jpeg(folder(loaded, "dev-8") / "讲座现场.jpg", taken="2023:11:02 15:20:00")
+    write(folder(loaded, "org-1") / "空.pdf", b"")
+    write(loaded.path("evidence") / "放错位置.pdf", make_pdf(loaded.root / "scratch.pdf", pages=4).read_bytes())
+    build_index(loaded)
+    return loaded
+
+
+def reload(project: Project) -> Project:
+    """The project as the next command loads it (after its YAML files were edited)."""
+    return load_project(project.root)
+
+
+def index_json(index, target: Path) -> bytes:
+    write_index_json(index, target)
+    return target.read_bytes()
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def test_nothing_changed_reuses_the_last_index_without_reading_the_file_rows(project, monkeypatch, tmp_path):
+    monkeypatch.setattr(AnalysisCache, "load", lambda self: pytest.fail("file rows read although nothing changed"))
+    warm = build_index(project)
+    assert (warm.stats.files, warm.stats.analysed, warm.stats.reused) == (6, 0, 5)
+    monkeypatch.undo()
+    rebuilt = build_index(project, rehash=True)
+    assert index_json(warm, tmp_path / "warm.json") == index_json(rebuilt, tmp_path / "rebuilt.json")
+    assert {code for file in warm.files for code in codes(file)} == {"duplicate", "out_of_period", "empty", "misplaced"}
+
+
+def test_a_touched_file_is_read_again(project):
+    path = folder(project, "org-4") / "2023年7月 方案.pdf"
+    info = path.stat()
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns + 1))
+    index = build_index(project)
+    assert (index.stats.analysed, index.stats.bytes_analysed) == (1, info.st_size)
+
+
+def test_changed_content_shows_and_the_copies_are_no_longer_duplicates(project):
+    make_pdf(folder(project, "org-4") / "2023年7月 方案.pdf", pages=5)
+    index = build_index(project)
+    assert by_name(index, "2023年7月 方案.pdf").pages == 5
+    assert codes(by_name(index, "方案副本.pdf")) == []
+
+
+def test_a_renamed_file_shows_under_its_new_name(project):
+    target = folder(project, "org-4")
+    (target / "2023年7月 方案.pdf").rename(target / "2023年8月 方案.pdf")  # a rename keeps size and mtime
+    index = build_index(project)
+    assert [f.name for f in index.files if f.indicator_id == "org-4"] == ["2023年8月 方案.pdf"]
+    assert by_name(index, "2023年8月 方案.pdf").evidence_date.month == 8
+
+
+def test_a_new_and_a_removed_file_show(project):
+    make_pdf(folder(project, "org-5") / "2023年9月 总结.pdf")
+    (folder(project, "dev-8") / "讲座现场.jpg").unlink()
+    names = [f.name for f in build_index(project).files]
+    assert "2023年9月 总结.pdf" in names and "讲座现场.jpg" not in names
+
+
+def test_a_removed_and_a_new_empty_folder_show(project):
+    shutil.rmtree(folder(project, "org-5"))
+    assert "org-5" not in build_index(project).folders
+    (project.path("evidence") / "（一）5 考核").mkdir()
+    assert build_index(project).folders["org-5"] == "（一）5 考核"
+
+
+def test_new_junk_is_listed_as_ignored(project):
+    write(folder(project, "org-4") / "Thumbs.db", b"junk")
+    assert build_index(project).ignored[-1].endswith("/Thumbs.db")
+
+
+def test_a_changed_period_changes_the_out_of_period_flags(project):
+    edit(project.root / "assess.yaml", "start: 2023-06-01", "start: 2021-01-01")
+    index = build_index(reload(project))
+    assert codes(by_name(index, "回卫健发〔2021〕7号 规划（2021年3月10日）.pdf")) == []
+
+
+def test_a_changed_standard_changes_where_files_are_filed(project):
+    edit(project.root / "standards" / "huimin-2023.yaml", "title: 创建方案与年度工作计划总结", "title: 创建方案")
+    edit(project.root / "standards" / "huimin-2023.yaml", "label: （一）4\n", "label: （一）9\n")
+    index = build_index(reload(project))
+    placed = by_name(index, "2023年7月 方案.pdf")
+    assert (placed.indicator_id, codes(placed)) == (None, ["misplaced", "duplicate"])
+    assert "（一）9-创建方案" in placed.flags[0].message
+
+
+def test_a_changed_department_list_changes_the_department(project):
+    make_pdf(folder(project, "org-4", "卫健局办公室") / "2023年7月 通知.pdf")
+    assert by_name(build_index(project), "2023年7月 通知.pdf").department is None
+    edit(project.root / "standards" / "departments.yaml", "aliases: [卫健委,", "aliases: [卫健局办公室, 卫健委,")
+    assert by_name(build_index(reload(project)), "2023年7月 通知.pdf").department == "区卫健委"
+
+
+def test_an_index_made_by_other_code_is_not_reused(project, monkeypatch):
+    monkeypatch.setitem(evidence.MESSAGES, "empty", "新版说明：文件为空")
+    assert by_name(build_index(project), "空.pdf").flags[0].message != "新版说明：文件为空"  # same code stamp: reused
+    monkeypatch.setattr(evidence, "_code_stamp", lambda: [("evidence.py", 1, 2)])  # as after an upgrade
+    assert by_name(build_index(project), "空.pdf").flags[0].message == "新版说明：文件为空"
+
+
+def test_a_copied_project_follows_its_own_files(project, tmp_path):
+    copy = tmp_path / "副本"
+    shutil.copytree(project.root, copy)  # copy2: same sizes and mtimes, the cache included
+    moved = load_project(copy)
+    assert build_index(moved).files == build_index(project).files
+    (folder(moved, "dev-8") / "讲座现场.jpg").unlink()
+    assert len(build_index(moved).files) == 5
+    assert len(build_index(project).files) == 6
+
+
+def test_a_damaged_kept_index_is_rebuilt_silently(project):
+    first = build_index(project)
+    with sqlite3.connect(project.path("output") / CACHE_FILE) as db:
+        db.execute("UPDATE result SET index_json = '{\"files\": [1]}'")
+    again = build_index(project)
+    assert again.files == first.files
+    assert (again.stats.analysed, again.stats.reused) == (0, 5)
+
+
+def test_the_hostile_tree_reused_writes_the_same_json_as_a_full_rebuild(project, monkeypatch, tmp_path):
+    import hostile
+
+    hostile.plant(project)
+    build_index(project)
+    monkeypatch.setattr(AnalysisCache, "load", lambda self: pytest.fail("file rows read although nothing changed"))
+    warm = build_index(project)
+    monkeypatch.undo()
+    assert any(codes(file) == ["bad_name"] for file in warm.files)
+    assert index_json(warm, tmp_path / "warm.json") == index_json(build_index(project, rehash=True), tmp_path / "rebuilt.json")
+
+
+def test_an_unreadable_file_is_not_reused_but_read_again(project, monkeypatch):
+    from assess import sniff
+
+    path = make_pdf(folder(project, "org-5") / "2023年9月 总结.pdf", pages=6)
+    monkeypatch.setattr(sniff, "open_readonly", lambda target: (_ for _ in ()).throw(PermissionError(13, "denied")))
+    assert codes(by_name(build_index(project), path.name)) == ["unreadable"]
+    monkeypatch.undo()
+    again = build_index(project)  # nothing changed on disk, yet the failed read is retried
+    assert (again.stats.analysed, codes(by_name(again, path.name))) == (1, [])
