@@ -48,6 +48,30 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new), encoding="utf-8")
 
 
+def touch(project: Project) -> None:
+    """Change the dated PDF's mtime by one nanosecond, as a save that keeps the size would."""
+    path = folder(project, "org-4") / "2023年7月 方案.pdf"
+    info = path.stat()
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns + 1))
+
+
+def copy_again(project: Project) -> None:
+    shutil.copy2(folder(project, "org-4") / "2023年7月 方案.pdf", folder(project, "org-5") / "方案又一份.pdf")
+
+
+def remove_copy(project: Project) -> None:
+    (folder(project, "item-34", "区卫健委") / "方案副本.pdf").unlink()
+
+
+def rename(project: Project) -> None:
+    target = folder(project, "dev-8")
+    (target / "讲座现场.jpg").rename(target / "2023年12月 讲座现场.jpg")
+
+
+def move_out_of_place(project: Project) -> None:
+    (folder(project, "dev-8") / "讲座现场.jpg").rename(project.path("evidence") / "讲座现场.jpg")
+
+
 def test_nothing_changed_reuses_the_last_index_without_reading_the_file_rows(project, monkeypatch, tmp_path):
     monkeypatch.setattr(AnalysisCache, "load", lambda self: pytest.fail("file rows read although nothing changed"))
     warm = build_index(project)
@@ -59,11 +83,9 @@ def test_nothing_changed_reuses_the_last_index_without_reading_the_file_rows(pro
 
 
 def test_a_touched_file_is_read_again(project):
-    path = folder(project, "org-4") / "2023年7月 方案.pdf"
-    info = path.stat()
-    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns + 1))
+    touch(project)
     index = build_index(project)
-    assert (index.stats.analysed, index.stats.bytes_analysed) == (1, info.st_size)
+    assert (index.stats.analysed, index.stats.bytes_analysed) == (1, by_name(index, "2023年7月 方案.pdf").size)
 
 
 def test_changed_content_shows_and_the_copies_are_no_longer_duplicates(project):
@@ -185,3 +207,23 @@ def test_the_garbage_collector_is_back_as_it_was_after_an_index_even_a_failed_on
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+CHANGES = [touch, copy_again, remove_copy, rename, move_out_of_place]
+
+
+@pytest.mark.parametrize("change", CHANGES, ids=lambda change: change.__name__)
+def test_after_a_change_the_index_is_what_a_full_rebuild_makes(project, change, tmp_path):
+    change(project)
+    after = build_index(project)
+    assert after.stats.analysed <= 1
+    assert index_json(after, tmp_path / "after.json") == index_json(build_index(project, rehash=True), tmp_path / "full.json")
+
+
+def test_a_new_copy_flags_the_unchanged_original_and_removing_it_clears_the_flag(project):
+    copy_again(project)
+    assert codes(by_name(build_index(project), "2023年7月 方案.pdf")) == ["duplicate"]
+    assert "方案又一份.pdf" in by_name(build_index(project), "2023年7月 方案.pdf").flags[0].message
+    remove_copy(project)
+    (folder(project, "org-5") / "方案又一份.pdf").unlink()
+    assert codes(by_name(build_index(project), "2023年7月 方案.pdf")) == []
