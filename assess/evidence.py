@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import gc
 import hashlib
+import json
 import os
 import pickle
 from collections import defaultdict
@@ -26,7 +27,7 @@ from pydantic_core import to_json
 
 from .atomic import atomic_path, write_text
 from .errors import AssessError, ExitCode
-from .evidence_cache import AnalysisCache, Cached
+from .evidence_cache import AnalysisCache, Cached, LastIndex
 from .evidence_dates import FoundDate, Precision, date_from_name
 from .evidence_folders import FolderMatcher, department_of, folder_name
 from .project import Project
@@ -423,36 +424,51 @@ def _collector_paused():
 
 @_collector_paused()
 def build_index(project: Project, *, rehash: bool = False, progress: bool = False) -> EvidenceIndex:
-    """Index evidence/: the last index if nothing changed, else cached facts of unchanged files and the rest read in parallel."""
+    """Index evidence/: the last index if nothing changed, else only changed files described and unknown ones read."""
     root = project.path("evidence")
     if not root.is_dir():
         raise EvidenceFolderMissing(MESSAGES["no_evidence_folder"].format(folder=project.config.paths.evidence))
     entries, ignored, top_folders = walk(root)
-    fingerprint = _fingerprint(project, root, entries, ignored, top_folders)
+    basis = _basis(project, root)
+    fingerprint = _fingerprint(basis, entries, ignored, top_folders)
     with AnalysisCache(project.path("output") / CACHE_FILE) as cache:
-        last = None if rehash else _last_index(cache, fingerprint)
-        if last is not None:
-            last.stats = IndexStats(files=len(entries), reused=sum(1 for entry in entries if entry.size))
-            return last
-        known, stats = _analysed(cache, entries, rehash, progress)
+        last = None if rehash else cache.last_index(basis)
+        same = _parsed(last.index_json) if last is not None and last.fingerprint == fingerprint else None
+        if same is not None:
+            same.stats = IndexStats(files=len(entries), reused=sum(1 for entry in entries if entry.size))
+            return same
+        unchanged = _unchanged(last, entries)
+        fresh = [entry for entry in entries if entry.path not in unchanged]
+        known, stats = _analysed(cache, fresh, rehash, progress)
+        stats.files = len(entries)
+        stats.reused += sum(1 for file in unchanged.values() if file.size)
         matcher = FolderMatcher(project.standard)
-        files = _with_duplicates(_describe(project, matcher, entries, known))
-        index = EvidenceIndex(files=files, ignored=ignored, folders=_folders(top_folders, matcher), stats=stats)
+        described = iter(_describe(project, matcher, fresh, known))
+        files = [unchanged[entry.path] if entry.path in unchanged else next(described) for entry in entries]
+        index = EvidenceIndex(
+            files=_with_duplicates(files), ignored=ignored, folders=_folders(top_folders, matcher), stats=stats
+        )
+        cache.keep_only({entry.path for entry in entries})
         settled = not any(facts.analysis.unreadable for facts in known.values())  # a failed read is retried next run
-        cache.keep_index(fingerprint, index.model_dump_json().encode() if settled else None)
+        mtimes = json.dumps([entry.mtime_ns for entry in entries]).encode()
+        cache.keep_index(basis, LastIndex(fingerprint, mtimes, index.model_dump_json().encode()) if settled else None)
     return index
 
 
-def _fingerprint(project: Project, root: Path, entries: list[Entry], ignored: list[str], top_folders: list[str]) -> bytes:
-    """Everything an index is made from: this code, the project's configuration, and what the walk saw.
-
-    Each file counts by its location on disk (so the project root and the undecoded name are in it),
-    size and mtime_ns; the ignored entries and the top-level folders count as well, empty ones included.
-    """
+def _basis(project: Project, root: Path) -> bytes:
+    """What every entry of an index depends on besides its own file: this code and the project's configuration."""
     config = [part.model_dump_json() for part in (project.config, project.standard, project.registry)]
+    return hashlib.sha256(pickle.dumps((_code_stamp(), str(root), config), protocol=pickle.HIGHEST_PROTOCOL)).digest()
+
+
+def _fingerprint(basis: bytes, entries: list[Entry], ignored: list[str], top_folders: list[str]) -> bytes:
+    """Everything an index is made from: the basis and what the walk saw, empty folders and ignored entries included.
+
+    Each file counts by its location on disk (so the undecoded name is in it), size and mtime_ns.
+    """
     files = [(entry.location, entry.size, entry.mtime_ns) for entry in entries]  # plain tuples pickle 3x faster
-    made_from = (_code_stamp(), str(root), config, files, ignored, top_folders)
-    return hashlib.sha256(pickle.dumps(made_from, protocol=pickle.HIGHEST_PROTOCOL)).digest()
+    walked = pickle.dumps((files, ignored, top_folders), protocol=pickle.HIGHEST_PROTOCOL)
+    return hashlib.sha256(basis + walked).digest()
 
 
 @functools.cache
@@ -468,27 +484,51 @@ def _size_and_mtime(path: Path) -> tuple[int, int]:
     return info.st_size, info.st_mtime_ns
 
 
-def _last_index(cache: AnalysisCache, fingerprint: bytes) -> EvidenceIndex | None:
-    """The index the last run made from the same fingerprint, or None (none kept, or one this code cannot read)."""
-    kept = cache.last_index(fingerprint)
-    if kept is None:
-        return None
+def _parsed(index_json: bytes) -> EvidenceIndex | None:
+    """A kept index, or None if this code cannot read it."""
     try:
-        return EvidenceIndex.model_validate_json(kept)
+        return EvidenceIndex.model_validate_json(index_json)
     except ValidationError:
         return None
 
 
+def _unchanged(last: LastIndex | None, entries: list[Entry]) -> dict[str, EvidenceFile]:
+    """The last index's entries of files whose size and mtime_ns are unchanged, by path, without duplicate flags.
+
+    Like the cached facts, an entry is keyed by the file's path; the duplicate flags depend on every file.
+    """
+    index = _parsed(last.index_json) if last is not None else None
+    if index is None:
+        return {}
+    try:
+        mtimes = json.loads(last.mtimes_json)
+        made = {file.path: ((file.size, mtime_ns), file) for file, mtime_ns in zip(index.files, mtimes, strict=True)}
+    except (ValueError, TypeError):  # not as this code keeps them: every file is described afresh
+        return {}
+    kept = {}
+    for entry in entries:
+        key, file = made.get(entry.path, (None, None))
+        if key == entry.key:
+            kept[entry.path] = _without_duplicate(file)
+    return kept
+
+
+def _without_duplicate(file: EvidenceFile) -> EvidenceFile:
+    """The entry as _describe makes it: _with_duplicates adds the duplicate flag last."""
+    if file.flags and file.flags[-1].code == "duplicate":
+        return file.model_copy(update={"flags": file.flags[:-1]})
+    return file
+
+
 def _analysed(cache: AnalysisCache, entries: list[Entry], rehash: bool, progress: bool) -> tuple[dict[str, Cached], IndexStats]:
-    """Facts of every non-empty file: from the cache while its size and mtime are unchanged, else read now."""
-    stats = IndexStats(files=len(entries))
-    stored = cache.load()
+    """Facts of these files (empty ones excepted): from the cache while size and mtime are unchanged, else read now."""
+    stats = IndexStats()
+    readable = [entry for entry in entries if entry.size]  # an empty file has nothing to read: flagged as empty
+    stored = {} if rehash else cache.load(entry.path for entry in readable)
     known: dict[str, Cached] = {}
     pending: list[Entry] = []
-    for entry in entries:
-        if entry.size == 0:
-            continue  # nothing to read: flagged as empty
-        hit = None if rehash else stored.get(entry.path)
+    for entry in readable:
+        hit = stored.get(entry.path)
         if hit is not None and hit.key == entry.key:
             known[entry.path] = hit
         else:
@@ -503,7 +543,6 @@ def _analysed(cache: AnalysisCache, entries: list[Entry], rehash: bool, progress
         stats.bytes_analysed += entry.size
         if done % COMMIT_EVERY == 0:
             cache.commit()
-    cache.forget(stored.keys() - {entry.path for entry in entries})
     return known, stats
 
 

@@ -2,16 +2,17 @@
 
 An entry is reused only while the file's size and mtime_ns are unchanged. Each fact is a column, so
 a run that re-reads some files decodes the others' rows without parsing JSON. Beside the rows, the
-last whole index is kept as JSON under a fingerprint of everything it was made from: a run that
-finds nothing changed reads that one row instead of a thousand. The cache can be deleted at any
-time; a damaged one (or one written by an older version) is deleted and rebuilt without bothering
-the office.
+last whole index is kept as JSON with the mtime_ns of each of its files and fingerprints of what it
+was made from: a run that finds nothing changed reads that one row instead of a thousand, and one
+that finds a few files changed describes only those. The cache can be
+deleted at any time; a damaged one (or one written by an older version) is deleted and rebuilt
+without bothering the office.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from datetime import date
 from pathlib import Path
 from typing import NamedTuple
@@ -19,7 +20,7 @@ from typing import NamedTuple
 from .evidence_dates import FoundDate
 from .sniff import Analysis
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """Bump when the columns, Analysis or the way either is computed change: older caches are then discarded."""
 
 _COLUMNS = (
@@ -46,13 +47,25 @@ CREATE TABLE IF NOT EXISTS files (
 """, """
 CREATE TABLE IF NOT EXISTS result (
     id INTEGER PRIMARY KEY CHECK (id = 1),
+    basis BLOB NOT NULL,
     fingerprint BLOB NOT NULL,
+    mtimes_json BLOB NOT NULL,
     index_json BLOB NOT NULL
 )
 """)
 
 Key = tuple[int, int]
 """(size, mtime_ns) of a file when it was analysed."""
+
+
+class LastIndex(NamedTuple):
+    """The index the last run made, as kept: what it was made from, the mtime_ns of each file, the index itself."""
+
+    fingerprint: bytes
+    """Of the basis (code and configuration) and everything the walk saw."""
+    mtimes_json: bytes
+    """JSON list of the mtime_ns of each file of the index, in the same order."""
+    index_json: bytes
 
 
 class Cached(NamedTuple):
@@ -116,10 +129,11 @@ class AnalysisCache:
         except (OSError, sqlite3.DatabaseError):
             return self._open(":memory:")
 
-    def load(self) -> dict[str, Cached]:
-        """Every entry, by relative path; rows that do not decode are deleted (and will be recomputed)."""
+    def load(self, paths: Iterable[str]) -> dict[str, Cached]:
+        """The entries of these paths; rows that do not decode are deleted (and will be recomputed)."""
+        query = f"SELECT {', '.join(_COLUMNS)} FROM files WHERE path = ?"
         try:
-            rows = self._db.execute(f"SELECT {', '.join(_COLUMNS)} FROM files").fetchall()
+            rows = [row for path in paths for row in self._db.execute(query, (path,))]
         except sqlite3.DatabaseError:  # damaged inside: the header was fine, the pages are not
             self._db.close()
             self._db = self._reopen()
@@ -133,21 +147,30 @@ class AnalysisCache:
         self.forget(bad)
         return entries
 
-    def last_index(self, fingerprint: bytes) -> bytes | None:
-        """The JSON of the last index, if it was made from exactly this fingerprint."""
+    def keep_only(self, paths: Collection[str]) -> None:
+        """Drop the entries of every other path (files that no longer exist)."""
         try:
-            row = self._db.execute("SELECT index_json FROM result WHERE fingerprint = ?", (fingerprint,)).fetchone()
-        except sqlite3.DatabaseError:  # damaged: load() finds out and rebuilds
-            return None
-        return row[0] if row else None
+            stored = [path for (path,) in self._db.execute("SELECT path FROM files")]
+        except sqlite3.DatabaseError:
+            return
+        self.forget([path for path in stored if path not in paths])
 
-    def keep_index(self, fingerprint: bytes, index_json: bytes | None) -> None:
+    def last_index(self, basis: bytes) -> LastIndex | None:
+        """The index the last run made, if it was made by the same code from the same configuration (basis)."""
+        query = "SELECT fingerprint, mtimes_json, index_json FROM result WHERE basis = ?"
+        try:
+            row = self._db.execute(query, (basis,)).fetchone()
+        except sqlite3.DatabaseError:  # damaged: the rest of the run finds out and rebuilds
+            return None
+        return LastIndex(*row) if row else None
+
+    def keep_index(self, basis: bytes, kept: LastIndex | None) -> None:
         """Remember the index just made (None: forget the last one, as this one must not be reused)."""
-        if index_json is None:
+        if kept is None:
             self._write(lambda db: db.execute("DELETE FROM result"))
         else:
-            insert = "INSERT OR REPLACE INTO result (id, fingerprint, index_json) VALUES (1, ?, ?)"
-            self._write(lambda db: db.execute(insert, (fingerprint, index_json)))
+            insert = "INSERT OR REPLACE INTO result (id, basis, fingerprint, mtimes_json, index_json) VALUES (1, ?, ?, ?, ?)"
+            self._write(lambda db: db.execute(insert, (basis, *kept)))
 
     def store(self, path: str, cached: Cached) -> None:
         """Record (or replace) what is known about one file."""

@@ -73,7 +73,7 @@ def move_out_of_place(project: Project) -> None:
 
 
 def test_nothing_changed_reuses_the_last_index_without_reading_the_file_rows(project, monkeypatch, tmp_path):
-    monkeypatch.setattr(AnalysisCache, "load", lambda self: pytest.fail("file rows read although nothing changed"))
+    monkeypatch.setattr(AnalysisCache, "load", lambda self, paths: pytest.fail("file rows read although nothing changed"))
     warm = build_index(project)
     assert (warm.stats.files, warm.stats.analysed, warm.stats.reused) == (6, 0, 5)
     monkeypatch.undo()
@@ -175,7 +175,7 @@ def test_the_hostile_tree_reused_writes_the_same_json_as_a_full_rebuild(project,
 
     hostile.plant(project)
     build_index(project)
-    monkeypatch.setattr(AnalysisCache, "load", lambda self: pytest.fail("file rows read although nothing changed"))
+    monkeypatch.setattr(AnalysisCache, "load", lambda self, paths: pytest.fail("file rows read although nothing changed"))
     warm = build_index(project)
     monkeypatch.undo()
     assert any(codes(file) == ["bad_name"] for file in warm.files)
@@ -213,10 +213,19 @@ CHANGES = [touch, copy_again, remove_copy, rename, move_out_of_place]
 
 
 @pytest.mark.parametrize("change", CHANGES, ids=lambda change: change.__name__)
-def test_after_a_change_the_index_is_what_a_full_rebuild_makes(project, change, tmp_path):
+def test_after_a_change_only_changed_files_are_described_and_the_index_is_what_a_full_rebuild_makes(project, change, tmp_path):
+    real_load = AnalysisCache.load
+    looked_up: list[str] = []
+
+    def load(self, paths):
+        looked_up.extend(paths)
+        return real_load(self, looked_up)
+
     change(project)
-    after = build_index(project)
-    assert after.stats.analysed <= 1
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(AnalysisCache, "load", load)
+        after = build_index(project)
+    assert len(looked_up) <= 1  # the other files' entries come from the last index
     assert index_json(after, tmp_path / "after.json") == index_json(build_index(project, rehash=True), tmp_path / "full.json")
 
 
@@ -227,3 +236,12 @@ def test_a_new_copy_flags_the_unchanged_original_and_removing_it_clears_the_flag
     remove_copy(project)
     (folder(project, "org-5") / "方案又一份.pdf").unlink()
     assert codes(by_name(build_index(project), "2023年7月 方案.pdf")) == []
+
+
+def test_kept_mtimes_that_do_not_match_the_kept_index_are_ignored(project, tmp_path):
+    with sqlite3.connect(project.path("output") / CACHE_FILE) as db:
+        db.execute("UPDATE result SET mtimes_json = '[1, 2]'")
+    touch(project)
+    after = build_index(project)
+    assert (after.stats.analysed, after.stats.reused) == (1, 4)  # the others from their cached facts
+    assert index_json(after, tmp_path / "after.json") == index_json(build_index(project, rehash=True), tmp_path / "full.json")
