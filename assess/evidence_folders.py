@@ -51,10 +51,14 @@ class FolderMatcher:
     def __init__(self, standard: Standard):
         self._indicators = standard.indicators
         # Small patterns without the separator class: compiling 2 × 42 full patterns took 20 ms per run.
-        self._patterns = [
-            (indicator, re.compile(_PREFIX + "(?:" + _label_pattern(indicator.label) + ")"), indicator.id.lower())
-            for indicator in standard.indicators
+        self._labels = [
+            re.compile(_PREFIX + "(?:" + _label_pattern(indicator.label) + ")") for indicator in standard.indicators
         ]
+        # Ids are looked up by the folder's first characters, one lookup per id length (not one test per indicator).
+        self._ids: dict[str, list[int]] = {}
+        for position, indicator in enumerate(standard.indicators):
+            self._ids.setdefault(indicator.id.lower(), []).append(position)
+        self._id_lengths = sorted({len(identifier) for identifier in self._ids})
         self._matched: dict[str, Indicator | None] = {}
 
     def match(self, folder: str) -> Indicator | None:
@@ -64,14 +68,28 @@ class FolderMatcher:
         return self._matched[folder]
 
     def _longest_match(self, folder: str) -> Indicator | None:
-        """The indicator whose label or id starts `folder`; the longest match wins."""
+        """The indicator whose label or id starts `folder`: the longest match wins, then the earlier indicator, label first."""
         text = normalise(folder)
-        best: tuple[int, Indicator] | None = None
-        for indicator, by_label, identifier in self._patterns:
-            for end in (_label_end(by_label, text), _id_end(identifier, text)):
-                if end is not None and (best is None or end > best[0]):
-                    best = (end, indicator)
-        return best[1] if best else None
+        # (end, indicator position, 0 for its label or 1 for its id)
+        found = [
+            (end, position, 0) for position, label in enumerate(self._labels) if (end := _label_end(label, text)) is not None
+        ]
+        found += self._id_ends(text)
+        if not found:
+            return None
+        _, position, _ = min(found, key=lambda candidate: (-candidate[0], candidate[1], candidate[2]))
+        return self._indicators[position]
+
+    def _id_ends(self, text: str) -> list[tuple[int, int, int]]:
+        """(end, indicator position, 1) for each indicator id, in any case after leading spaces, followed by a separator."""
+        start = len(text) - len(text.lstrip())
+        found = []
+        for length in self._id_lengths:
+            end = start + length
+            positions = self._ids.get(text[start:end].lower())
+            if positions and _SEPARATOR_AT.match(text, end):
+                found += [(end, position, 1) for position in positions]
+        return found
 
     def suggest(self, folder: str) -> str | None:
         """The conventional folder name closest to `folder`, to put in a 'misplaced' message."""
@@ -92,15 +110,6 @@ def _label_end(label: re.Pattern[str], text: str) -> int | None:
         return None
     suffix = _SUFFIX_AT.match(text, found.end())
     return suffix.end() if suffix else None
-
-
-def _id_end(identifier: str, text: str) -> int | None:
-    """Where an indicator id (lower case) written in any case after leading spaces ends; None unless a separator follows."""
-    start = len(text) - len(text.lstrip())
-    end = start + len(identifier)
-    if text[start:end].lower() != identifier or not _SEPARATOR_AT.match(text, end):
-        return None
-    return end
 
 
 def folder_name(indicator: Indicator) -> str:
