@@ -524,7 +524,7 @@ def _analysed(cache: AnalysisCache, entries: list[Entry], rehash: bool, progress
     """Facts of these files (empty ones excepted): from the cache while size and mtime are unchanged, else read now."""
     stats = IndexStats()
     readable = [entry for entry in entries if entry.size]  # an empty file has nothing to read: flagged as empty
-    stored = {} if rehash else cache.load(entry.path for entry in readable)
+    stored = {} if rehash else cache.load([entry.path for entry in readable])
     known: dict[str, Cached] = {}
     pending: list[Entry] = []
     for entry in readable:

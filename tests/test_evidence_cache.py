@@ -118,3 +118,14 @@ def test_a_cache_folder_deleted_mid_run_does_not_stop_the_index(project, monkeyp
     monkeypatch.setattr(AnalysisCache, "store", real_store)
     assert build_index(project).stats.analysed == 3  # nothing durable survived: read again, without complaint
     assert build_index(project).stats.reused == 3
+
+
+def test_cached_facts_of_more_files_than_one_query_takes_are_all_found(project, monkeypatch):
+    import assess.evidence_cache as evidence_cache
+
+    build_index(project)
+    monkeypatch.setattr(evidence_cache, "PATHS_PER_QUERY", 2)
+    with sqlite3.connect(project.path("output") / CACHE_FILE) as db:
+        db.execute("DELETE FROM result")  # the rows are consulted for every file
+    again = build_index(project)
+    assert (again.stats.analysed, again.stats.reused) == (0, 3)
