@@ -33,7 +33,7 @@ folder = root / "templates" / "dossier"
 styles = Styles(root, folder, (folder / "dossier.css").read_text(encoding="utf-8"), "")
 layouter = Layouter(styles, Layout(styles), parallel=True)
 layouter.part(PartJob("manifest", ("<p>一</p>",), "回民区", "四、佐证材料清单", 7, tmp, PartsCache(tmp / "cache", "key"))).result()
-print(layouter.worker_pid.result(), flush=True)
+print(layouter.worker.pid, flush=True)
 sys.stdin.read()
 """
 """Start a worker, say its process id, then wait to be killed."""
@@ -95,7 +95,9 @@ def test_the_glyph_warning_stays_when_nothing_is_laid_out_again(apart, monkeypat
     assert documents == [] and any(RARE in record.getMessage() for record in caplog.records if record.name == pdf.__name__)
 
 
-def test_a_killed_worker_stops_the_dossier_with_a_chinese_message(apart, monkeypatch, tmp_path):
+@pytest.fixture
+def worker_killed(monkeypatch):
+    """The worker process is killed (as by the kernel when memory runs out) as this process starts laying out the HTML part."""
     render = layout.Layout.render
 
     def kill_the_worker_first(self, *args):
@@ -104,25 +106,20 @@ def test_a_killed_worker_stops_the_dossier_with_a_chinese_message(apart, monkeyp
         return render(self, *args)
 
     monkeypatch.setattr(layout.Layout, "render", kill_the_worker_first)
+
+
+def test_a_killed_worker_stops_the_dossier_with_a_chinese_message(apart, worker_killed, tmp_path):
     with pytest.raises(layout.LayoutFailed, match="排版进程意外退出"):
         apart("worker", rows=0)
     assert multiprocessing.active_children() == []
     assert list((tmp_path / "worker" / "output").iterdir()) == []  # no dossier, no work folder left
 
 
-def test_the_cli_reports_a_killed_worker_without_a_traceback(tmp_path, repo_root, monkeypatch):
+def test_the_cli_reports_a_killed_worker_without_a_traceback(tmp_path, repo_root, monkeypatch, worker_killed):
     shutil.copy(repo_root / "assess.yaml", tmp_path / "assess.yaml")
     for name in ("standards", "evidence", "data", "templates"):
         shutil.copytree(repo_root / name, tmp_path / name, symlinks=True)
     monkeypatch.setattr(pdf, "PARALLEL_ROWS", 0)
-    render = layout.Layout.render
-
-    def kill_the_worker_first(self, *args):
-        for child in multiprocessing.active_children():
-            os.kill(child.pid, signal.SIGKILL)
-        return render(self, *args)
-
-    monkeypatch.setattr(layout.Layout, "render", kill_the_worker_first)
     result = CliRunner().invoke(cli, ["build", "--project", str(tmp_path), "--only", "pdf"])
     assert result.exit_code == ExitCode.FAILED
     assert "pdf：申报材料的排版进程意外退出" in result.output and "Traceback" not in result.output
@@ -160,3 +157,11 @@ def test_the_worker_exits_when_the_main_process_is_killed(tmp_path, repo_root):
     else:
         os.kill(worker, signal.SIGKILL)
         pytest.fail("the worker outlived its main process")
+
+
+def test_a_failure_in_this_process_kills_the_worker_instead_of_waiting_for_it(tmp_path, repo_root):
+    styles = _styles(repo_root)
+    with pytest.raises(KeyboardInterrupt), layout.Layouter(styles, layout.Layout(styles), parallel=True) as layouter:
+        layouter.part(_job(tmp_path, tmp_path))
+        raise KeyboardInterrupt
+    assert layouter.worker.exitcode == -signal.SIGKILL and multiprocessing.active_children() == []

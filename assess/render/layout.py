@@ -16,6 +16,7 @@ import json
 import logging
 import multiprocessing
 import multiprocessing.connection
+import multiprocessing.process
 import os
 import signal
 import threading
@@ -303,7 +304,7 @@ class Layouter:
         self.layout = layout
         self.parallel = parallel
         self.executor: ProcessPoolExecutor | None = None
-        self.worker_pid: Future | None = None
+        self.worker: multiprocessing.process.BaseProcess | None = None
 
     def part(self, job: PartJob) -> Pending:
         """Start laying out a chapter (in this process: lay it out now); the batches the cache holds are taken at once."""
@@ -312,15 +313,20 @@ class Layouter:
         cached, done = lay_out_part(job, None)
         if done == len(job.batches):
             return Pending(cached)
-        return Pending(cached, self._worker().submit(_worker_part, job.after(done, cached.pages)))
+        return Pending(cached, self._submit(job.after(done, cached.pages)))
 
-    def _worker(self) -> ProcessPoolExecutor:
-        """The worker process, started on first use: a fresh interpreter (spawn), as forking a process with WeasyPrint's libraries loaded is unsafe."""
-        if self.executor is None:
-            context = multiprocessing.get_context("spawn")
-            self.executor = ProcessPoolExecutor(1, mp_context=context, initializer=_start_worker, initargs=(self.styles,))
-            self.worker_pid = self.executor.submit(os.getpid)
-        return self.executor
+    def _submit(self, job: PartJob) -> Future:
+        """Hand a job to the worker process, starting it on first use.
+
+        A fresh interpreter (spawn): forking a process with WeasyPrint's libraries and threads loaded is unsafe.
+        """
+        if self.executor is not None:
+            return self.executor.submit(_worker_part, job)
+        running = set(multiprocessing.active_children())
+        self.executor = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker, initargs=(self.styles,))
+        future = self.executor.submit(_worker_part, job)  # starts the worker process
+        self.worker = next((child for child in multiprocessing.active_children() if child not in running), None)
+        return future
 
     def __enter__(self) -> Layouter:
         return self
@@ -328,9 +334,8 @@ class Layouter:
     def __exit__(self, kind, error, trace) -> None:
         if self.executor is None:
             return
-        if kind is not None and self.worker_pid is not None and self.worker_pid.done() and self.worker_pid.exception() is None:
-            with suppress(OSError):
-                os.kill(self.worker_pid.result(), signal.SIGKILL)  # its work is no longer wanted
+        if kind is not None and self.worker is not None:
+            self.worker.kill()  # its work is no longer wanted: do not wait for the batch it is laying out
         self.executor.shutdown(wait=True, cancel_futures=True)
 
 
