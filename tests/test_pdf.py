@@ -364,7 +364,7 @@ class _Parts:
         self.calls.append(("front", start, continued) if kept else ("front (not written)", start, continued))
         return Written([Path("front.pdf")] if kept else [], pages)
 
-    def continued(self, start: int, write: bool = True) -> Pending:
+    def write_continued(self, start: int, write: bool = True) -> Pending:
         self.calls.append(("continued", start) if write else ("continued (counted)", start))
         return (_Later if self.parallel else Pending)(Written(pages=self.continued_pages(start)))
 

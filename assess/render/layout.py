@@ -4,8 +4,12 @@ The HTML part is laid out in the main process. The chapters laid out apart (the 
 tables, the manifest batches) go, for a large dossier, to one worker process, so that on a two-core
 machine they are laid out while the main process lays out the HTML part. Each document is laid
 out, written to PDF and freed before the next (about 3 MiB a page while laid out), and kept by
-content in the parts cache, so that a rebuild lays out only what changed. This module imports only
-WeasyPrint and the project's fetcher, so the worker starts quickly.
+content in the parts cache, so that a rebuild lays out only what changed. This module imports
+little besides WeasyPrint, so the worker starts quickly.
+
+The worker is a fresh interpreter (multiprocessing's spawn): like any program using multiprocessing
+that way, a script calling assess.build.build() must keep its top-level code under
+`if __name__ == "__main__":`, as the worker imports the script's main module again.
 """
 
 from __future__ import annotations

@@ -3,10 +3,10 @@
 Order of work: plan the appendix (page counts only; Word/Excel converted) → lay out the HTML part
 and the continued evidence tables until the page numbers they print are right, then the manifest,
 each part written to PDF and freed (for a large dossier the continued tables and the manifest by a
-worker process, while this one lays out the HTML part; see layout.py), while another process
-frames the evidence pages into chunk files → add stamped placeholder pages for the appendix and the parts after it, turn the page links
-into destinations, add the bookmarks → draw the chunk pages under the placeholders and write the
-dossier atomically. Everything derived for presentation (page numbers, groupings,
+worker process, while this one lays out the HTML part: see layout.py), while another process
+frames the evidence pages into chunk files → add stamped placeholder pages for the appendix and
+the parts after it, turn the page links into destinations, add the bookmarks → draw the chunk
+pages under the placeholders and write the dossier atomically. Everything derived for presentation (page numbers, groupings,
 wording) is computed here; the Jinja templates under templates/dossier/ only lay it out.
 """
 
@@ -236,7 +236,7 @@ class HtmlPart:
         html = _render_html(self.environment, HTML_TEMPLATE, context)
         return lay_out_document(self.layout, self.parts_cache, html, None, self.workdir / FRONT_FILE, keep)
 
-    def continued(self, start: int, write: bool = True) -> Pending:
+    def write_continued(self, start: int, write: bool = True) -> Pending:
         """佐证材料表（续）: the evidence rows past SECTION_ROWS, after the appendix (appendix from page `start`); with write=False, only counted."""
         heading = self.chapters.get("continued")
         if heading is None:
@@ -316,7 +316,7 @@ def settle_page_numbers(html: HtmlPart, guess: tuple[int, int]) -> tuple[Written
     for _ in range(MAX_LAYOUT_PASSES):
         known = start > 1 or not html.numbered  # start 1 is no guess: the HTML part has at least one page
         if continued_at != start and (known or html.parallel):
-            continued, continued_at = html.continued(start, write=known), start
+            continued, continued_at = html.write_continued(start, write=known), start
         if continued_at == start and continued.done():
             continued_pages = continued.result().pages
         if html.parallel and known and manifest_at != (start, continued_pages):
