@@ -18,7 +18,8 @@ from assess.evidence import Flag
 from assess.project import Project, load_project
 from assess.render import appendix, fonts
 from assess.render.fonts import FontMissing
-from assess.render.pdf import DossierTemplateProblem, LayoutUnstable, Written, read_layout_guess, render_pdf, settle_page_numbers
+from assess.render.layout import Pending, Written
+from assess.render.pdf import DossierTemplateProblem, LayoutUnstable, read_layout_guess, render_pdf, settle_page_numbers
 
 
 HOSTILE = "<img src=x onerror=alert(1)>&amp;会议.pdf"
@@ -335,45 +336,86 @@ def test_the_light_dossier_has_no_appendix(light: Dossier, dossier: Dossier) -> 
 
 def test_no_temporary_files_are_left_beside_the_dossier(dossier: Dossier) -> None:
     assert sorted(p.name for p in dossier.path.parent.iterdir()) == [".cache", dossier.path.name]
-    assert [p.name for p in (dossier.path.parent / ".cache").iterdir()] == ["dossier-layout.json"]
+    assert sorted(p.name for p in (dossier.path.parent / ".cache").iterdir()) == ["dossier-layout.json", "dossier-parts"]
+    cached = sorted(p.name for p in (dossier.path.parent / ".cache" / "dossier-parts").iterdir())
+    assert len(cached) == 3 and cached[-1] == "used.json" and cached[0].endswith(".json") and cached[1].endswith(".pdf")  # the HTML part
 
 
 # --- layout passes -----------------------------------------------------------------------
 
 
+class _Later(Pending):
+    """A chapter the worker is still laying out: not done until its result is asked for."""
+
+    def done(self) -> bool:
+        return False
+
+
 class _Parts:
     """A stand-in for HtmlPart: page counts depend on the page numbers printed, calls are recorded."""
 
-    def __init__(self, front_pages, continued_pages=lambda start: 0, numbered=True):
-        self.front_pages, self.continued_pages, self.numbered = front_pages, continued_pages, numbered
+    def __init__(self, front_pages, continued_pages=lambda start: 0, numbered=True, parallel=False):
+        self.front_pages, self.continued_pages, self.numbered, self.parallel = front_pages, continued_pages, numbered, parallel
         self.calls: list[tuple] = []
 
-    def write_front(self, start: int, continued: int) -> Written:
-        self.calls.append(("front", start, continued))
-        return Written(pages=self.front_pages(start, continued))
+    def write_front(self, start: int, continued: int, keep) -> Written:
+        pages = self.front_pages(start, continued)
+        kept = keep(pages)
+        self.calls.append(("front", start, continued) if kept else ("front (not written)", start, continued))
+        return Written([Path("front.pdf")] if kept else [], pages)
 
-    def write_continued(self, start: int) -> Written:
-        self.calls.append(("continued", start))
-        return Written(pages=self.continued_pages(start))
+    def write_continued(self, start: int, write: bool = True) -> Pending:
+        self.calls.append(("continued", start) if write else ("continued (counted)", start))
+        return (_Later if self.parallel else Pending)(Written(pages=self.continued_pages(start)))
+
+    def write_manifest(self, start: int, continued: int) -> Pending:
+        self.calls.append(("manifest", start, continued))
+        return Pending(Written(pages=3))
 
 
 def test_a_right_guess_needs_one_layout_pass() -> None:
     parts = _Parts(lambda start, continued: 40)
-    front, continued, start = settle_page_numbers(parts, (41, 0))
-    assert (front.pages, start, parts.calls) == (40, 41, [("front", 41, 0), ("continued", 41)])
+    front, continued, manifest, start = settle_page_numbers(parts, (41, 0))
+    assert (front.pages, start, manifest.pages) == (40, 41, 3)
+    assert parts.calls == [("continued", 41), ("front", 41, 0), ("manifest", 41, 0)]
 
 
 def test_a_wrong_guess_is_corrected_by_a_second_pass_with_the_continued_tables_known() -> None:
-    parts = _Parts(lambda start, continued: 40 if start < 100 else 41)
-    assert settle_page_numbers(parts, (1, 0))[2] == 41
-    assert parts.calls == [("front", 1, 0), ("continued", 41), ("front", 41, 0)]
+    parts = _Parts(lambda start, continued: 40 if start < 100 else 41, continued_pages=lambda start: 12)
+    assert settle_page_numbers(parts, (1, 0))[3] == 41
+    assert parts.calls == [("front (not written)", 1, 0), ("continued", 41), ("front", 41, 12), ("manifest", 41, 12)]
 
 
-def test_the_contents_are_laid_out_again_when_the_continued_tables_change_length() -> None:
+def test_the_continued_tables_are_laid_out_before_the_contents_that_print_their_length() -> None:
     parts = _Parts(lambda start, continued: 40, continued_pages=lambda start: 12)
-    front, continued, start = settle_page_numbers(parts, (41, 10))
+    front, continued, _, start = settle_page_numbers(parts, (41, 10))
     assert (start, continued.pages) == (41, 12)
-    assert parts.calls == [("front", 41, 10), ("continued", 41), ("front", 41, 12)]  # the tables themselves only once
+    assert parts.calls == [("continued", 41), ("front", 41, 12), ("manifest", 41, 12)]  # the guess of 10 pages never laid out
+
+
+def test_in_parallel_a_cold_build_counts_the_continued_tables_during_the_first_pass() -> None:
+    parts = _Parts(lambda start, continued: 40, continued_pages=lambda start: 12, parallel=True)
+    assert settle_page_numbers(parts, (1, 0))[3] == 41
+    assert parts.calls == [
+        ("continued (counted)", 1),  # in the worker, while the first pass is laid out here
+        ("front (not written)", 1, 0),
+        ("continued", 41),
+        ("manifest", 41, 12),  # in the worker, while the second pass is laid out here
+        ("front", 41, 12),
+    ]
+
+
+def test_in_parallel_a_pass_is_not_written_when_the_continued_tables_turn_out_longer() -> None:
+    parts = _Parts(lambda start, continued: 40, continued_pages=lambda start: 12, parallel=True)
+    front, continued, manifest, start = settle_page_numbers(parts, (41, 10))
+    assert (start, continued.pages, front.paths) == (41, 12, [Path("front.pdf")])
+    assert parts.calls == [
+        ("continued", 41),
+        ("manifest", 41, 10),
+        ("front (not written)", 41, 10),
+        ("manifest", 41, 12),
+        ("front", 41, 12),
+    ]
 
 
 def test_a_layout_that_never_settles_is_reported() -> None:
@@ -383,7 +425,8 @@ def test_a_layout_that_never_settles_is_reported() -> None:
 
 def test_without_page_numbers_after_it_one_pass_is_enough() -> None:
     parts = _Parts(lambda start, continued: 40, numbered=False)
-    assert settle_page_numbers(parts, (1, 0))[2] == 41 and parts.calls == [("front", 1, 0), ("continued", 41)]
+    assert settle_page_numbers(parts, (86, 3))[3] == 41
+    assert parts.calls == [("continued", 1), ("front", 1, 0), ("manifest", 1, 0)]  # (no chapters after it: both empty)
 
 
 def test_the_page_count_guess_survives_a_damaged_cache(tmp_path: Path) -> None:

@@ -15,7 +15,8 @@ import pytest
 
 from assess.evidence import build_index
 from assess.manifest import build_manifest
-from assess.render import appendix, pdf
+from assess.render import appendix, layout, pdf
+from test_appendix import evidence_file
 from test_pdf import _assessment, _evidence, _links, _project, _render, _words_in
 
 CONTINUED = "五、佐证材料表（续）"
@@ -25,7 +26,7 @@ def _record_documents(monkeypatch) -> tuple[list[weakref.ref], list[int]]:
     """Weak references to every laid-out document, and how many were still alive as each was started."""
     documents: list[weakref.ref] = []
     alive_before_each: list[int] = []
-    render = pdf.HtmlPart._render
+    render = layout.Layout.render
 
     def recording_render(self, *args):
         alive_before_each.append(sum(ref() is not None for ref in documents))
@@ -33,7 +34,7 @@ def _record_documents(monkeypatch) -> tuple[list[weakref.ref], list[int]]:
         documents.append(weakref.ref(document))
         return document
 
-    monkeypatch.setattr(pdf.HtmlPart, "_render", recording_render)
+    monkeypatch.setattr(layout.Layout, "render", recording_render)
     return documents, alive_before_each
 
 
@@ -117,10 +118,25 @@ def test_a_rebuild_lays_out_again_only_the_batches_whose_content_changed(monkeyp
     first = pdf.render_pdf(sample_assessment, project, tmp_path / "first.pdf", include_evidence=False, manifest=manifest)
     documents, _ = _record_documents(monkeypatch)
     second = pdf.render_pdf(sample_assessment, project, tmp_path / "second.pdf", include_evidence=False, manifest=manifest)
-    assert len(documents) == 1 and first.read_bytes() == second.read_bytes()  # only the HTML part laid out again
+    assert len(documents) == 0 and first.read_bytes() == second.read_bytes()  # nothing laid out again, the HTML part included
     last = manifest.files[-1].model_copy(update={"sha256": "0" * 64})
     changed = manifest.model_copy(update={"files": [*manifest.files[:-1], last], "fingerprint": "1" * 64})
     third = pdf.render_pdf(sample_assessment, project, tmp_path / "third.pdf", include_evidence=False, manifest=changed)
-    assert len(documents) == 1 + 1 + 2  # the HTML part, the first batch (the fingerprint) and the last (the file)
+    assert len(documents) == 2  # the first batch (the fingerprint) and the last (the file); the HTML part is unchanged
     assert "0" * 64 in re.sub(r"\s", "", "".join(page.extract_text() for page in pypdf.PdfReader(third).pages))
-    assert len(list((tmp_path / "output" / pdf.PARTS_CACHE).glob("*.pdf"))) == batches  # replaced entries are removed
+    assert len(list((tmp_path / "output" / pdf.PARTS_CACHE).glob("*.pdf"))) == batches + 1  # replaced entries are removed
+
+
+def test_renaming_an_evidence_file_lays_out_the_html_part_again(tmp_path, repo_root, sample_assessment, monkeypatch):
+    project = _project(tmp_path, repo_root)
+    evidence = _evidence(project.path("evidence"))
+    first = _render(tmp_path, project, _assessment(sample_assessment, evidence), 0, include_evidence=False)
+    documents, _ = _record_documents(monkeypatch)
+    assert _render(tmp_path, project, _assessment(sample_assessment, evidence), 0, include_evidence=False).pages == first.pages
+    assert documents == []
+    folder = project.path("evidence")
+    renamed_file = (folder / evidence[0][0].path).rename(folder / "（一）1/区国民经济规划（修订）.pdf")
+    renamed = {**evidence, 0: [evidence_file(folder, renamed_file, "pdf", pages=2), *evidence[0][1:]]}
+    third = _render(tmp_path, project, _assessment(sample_assessment, renamed), 0, include_evidence=False)
+    assert len(documents) >= 1 and "区国民经济规划（修订）" in "".join(third.pages).replace("\n", "")
+    assert len(list((tmp_path / "output" / pdf.PARTS_CACHE).glob("*.pdf"))) == 1  # the old HTML part is removed

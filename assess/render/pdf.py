@@ -1,26 +1,25 @@
-"""PDF 申报材料: the HTML part laid out by WeasyPrint, the evidence appendix drawn in by QPDF.
+"""PDF 申报材料: the HTML part laid out by WeasyPrint, the evidence appendix written straight into the file.
 
 Order of work: plan the appendix (page counts only; Word/Excel converted) → lay out the HTML part
 and the continued evidence tables until the page numbers they print are right, then the manifest,
-each part written to PDF and freed, while a second process writes the framed evidence pages into
-the dossier's temporary file → add the appendix pages (drawing that evidence, stamped) and the
-parts after them, turn the page links into destinations, add the bookmarks → append all that to
-the temporary file and rename it onto the dossier. Everything derived for presentation (page numbers, groupings,
+each part written to PDF and freed (for a large dossier the continued tables and the manifest by a
+worker process, while this one lays out the HTML part: see layout.py), while another process
+writes the framed evidence pages into the dossier's temporary file → add the appendix pages
+(drawing that evidence, stamped) and the parts after them, turn the page links into destinations,
+add the bookmarks → append all that to the temporary file and rename it onto the dossier.
+Everything derived for presentation (page numbers, groupings,
 wording) is computed here; the Jinja templates under templates/dossier/ only lay it out.
 """
 
 from __future__ import annotations
 
 import base64
-import gc
 import hashlib
 import json
 import logging
-import os
 import re
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager, suppress
-from dataclasses import dataclass, field
+from contextlib import ExitStack, suppress
+from dataclasses import dataclass
 from pathlib import Path
 
 import pikepdf
@@ -28,8 +27,6 @@ import weasyprint
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, TemplateNotFound
 from jinja2.sandbox import SandboxedEnvironment
 from pikepdf import Array, Name, OutlineItem
-from weasyprint import CSS, HTML
-from weasyprint.document import Document
 
 from ..assessment import Assessment, Gap, IndicatorResult, TargetResult, Verdict
 from ..atomic import OutputError, atomic_path, document_time, work_folder, write_json
@@ -52,8 +49,8 @@ from .appendix import (
     stamp_appendix,
 )
 from .docx import date_text
-from .fetcher import ProjectFetcher
 from .fonts import require_cjk_font
+from .layout import Keep, Layout, Layouter, PartJob, PartsCache, Pending, Styles, Written, lay_out_document
 
 LOGGER = logging.getLogger(__name__)
 
@@ -68,6 +65,11 @@ grow with the evidence: what grows with it (the continued tables, the manifest) 
 the appendix, batch by batch, each batch written and freed before the next."""
 BATCH_ROWS = 250
 """Rows (continued-table rows or manifest entries) per separately laid-out document, about 12 pages."""
+PARALLEL_ROWS = 2 * BATCH_ROWS
+"""Rows laid out apart (continued tables and manifest) from which a worker process lays them out
+beside the HTML part: below, starting a process (about a second of CPU) saves less than it costs."""
+FRONT_FILE = "front-0000.pdf"
+"""The HTML part's PDF in the work folder."""
 CSS_TEMPLATE = "dossier.css"
 PAGE_LINK = "x-assess-page:"
 """Scheme of links to appendix pages: WeasyPrint writes them as URIs, assembly makes them GoTo links."""
@@ -77,9 +79,9 @@ MAX_LAYOUT_PASSES = 4
 OFFICE_CACHE = Path(".cache") / "office-pdf"
 """Inside output/: Word/Excel evidence converted to PDF by LibreOffice, one file per content hash."""
 PARTS_CACHE = Path(".cache") / "dossier-parts"
-"""Inside output/: the batches laid out apart (continued tables, manifest), one PDF per content key,
-so a rebuild lays out again only the batches whose content changed. Entries the last full and the
-last light build used are kept; the rest are removed after each build."""
+"""Inside output/: the laid-out HTML part and batches laid out apart (continued tables, manifest),
+one PDF per content key, so a rebuild lays out again only what changed (nothing, when nothing did).
+Entries the last full and the last light dossier use are kept; the rest are removed after each build."""
 LAYOUT_GUESS = Path(".cache") / "dossier-layout.json"
 """Inside output/: the HTML part's and the continued tables' page counts last time (per full and
 light dossier), the first guess for the page numbers they print. A right guess saves a whole layout pass; a wrong one costs nothing but that pass (every
@@ -151,86 +153,17 @@ def render_pdf(
         plan = plan_appendix(assessment, project.path("evidence"), office_cache) if include_evidence else AppendixPlan()
         html = HtmlPart(assessment, project, require_cjk_font(), plan, include_evidence, manifest, workdir)
         with appendix_writer(plan, temp, workdir, max_dpi) as appendix_pages:
-            front, continued, start = settle_page_numbers(html, read_layout_guess(guess_file, html.kind))
-            back = html.write_manifest(start + plan.total_pages + continued.pages)
+            with html.layouter:
+                front, continued, back, start = settle_page_numbers(html, read_layout_guess(guess_file, html.kind))
             evidence = appendix_pages() if plan.embedded else EvidencePages()
-        html.report_missing_glyphs()
+        warn_missing_glyphs(front, continued, back)
         log_unreadable(plan, evidence)
         with suppress(OutputError):
             write_json(guess_file, {**read_layout_guesses(guess_file), html.kind: [start - 1, continued.pages]})
         laid_out = LaidOut(front, start, continued, back, html.chapters)
         _assemble(laid_out, plan, evidence, temp, document_id(laid_out.files, plan, evidence, max_dpi))
-    html.parts_cache.keep_only_used()
+    html.parts_cache.keep_only(html.kind, [*front.paths, *continued.paths, *back.paths])
     return target
-
-
-@dataclass(frozen=True)
-class Written:
-    """A part laid out, written to PDF file(s) and freed: what numbering and assembly need of it."""
-
-    paths: list[Path] = field(default_factory=list)
-    pages: int = 0
-    anchors: dict[str, int] = field(default_factory=dict)
-    """Page index (0-based, within the part) of each anchor (element id) laid out in it."""
-
-    def followed_by(self, other: Written) -> Written:
-        """This part and `other` after it, as one part."""
-        anchors = {**{anchor: self.pages + page for anchor, page in other.anchors.items()}, **self.anchors}
-        return Written([*self.paths, *other.paths], self.pages + other.pages, anchors)
-
-
-class PartsCache:
-    """Laid-out batches by content: the key covers the HTML, its page furniture and `style_key` (styles, templates, fonts, WeasyPrint)."""
-
-    def __init__(self, folder: Path, style_key: str, kind: str):
-        self.folder = folder
-        self.style_key = style_key
-        self.kind = kind
-        self.used: list[str] = []
-
-    def _key(self, html: str, furniture: str) -> str:
-        return hashlib.sha256(f"{self.style_key}\0{furniture}\0{html}".encode()).hexdigest()
-
-    def get(self, html: str, furniture: str) -> Written | None:
-        """The batch laid out before, or None."""
-        key = self._key(html, furniture)
-        try:
-            facts = json.loads((self.folder / f"{key}.json").read_text(encoding="utf-8"))
-            written = Written([self.folder / f"{key}.pdf"], int(facts["pages"]), {str(a): int(p) for a, p in facts["anchors"].items()})
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            return None
-        if not written.paths[0].is_file():
-            return None
-        self.used.append(key)
-        return written
-
-    def put(self, html: str, furniture: str, written: Written) -> Written:
-        """Store a freshly laid-out batch; the stored copy is what the dossier uses (the batch as given when the cache cannot be written)."""
-        key = self._key(html, furniture)
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            write_json(self.folder / f"{key}.json", {"pages": written.pages, "anchors": written.anchors})
-            os.replace(written.paths[0], self.folder / f"{key}.pdf")
-        except (OSError, OutputError):
-            return written  # not cached: the batch stays in the work folder
-        self.used.append(key)
-        return Written([self.folder / f"{key}.pdf"], written.pages, written.anchors)
-
-    def keep_only_used(self) -> None:
-        """Remove the entries neither this build nor the last build of the other kind (full or light) used."""
-        with suppress(OSError, OutputError):
-            record = self.folder / "used.json"
-            try:
-                used = json.loads(record.read_text(encoding="utf-8"))
-                used = used if isinstance(used, dict) else {}
-            except (OSError, ValueError):
-                used = {}
-            used[self.kind] = self.used
-            keep = {key for keys in used.values() if isinstance(keys, list) for key in keys}
-            for entry in self.folder.iterdir():
-                if entry.name != record.name and entry.name.split(".")[0] not in keep:
-                    entry.unlink()
-            write_json(record, used)
 
 
 @dataclass(frozen=True)
@@ -255,7 +188,7 @@ class LaidOut:
 
 
 class HtmlPart:
-    """The WeasyPrint half of the dossier: templates, styles and the restricted fetcher; each part laid out, written to `workdir` and freed."""
+    """The WeasyPrint half of the dossier: templates and styles; the HTML part laid out here, the chapters apart by `layouter`."""
 
     def __init__(
         self,
@@ -274,100 +207,70 @@ class HtmlPart:
         self.workdir = workdir
         self.environment = template_environment(project)
         generated_css = font_css(families) + verdict_css()
-        self.stylesheets = [_template_css(project), CSS(string=generated_css)]
+        styles = Styles(project.root, project.path("templates") / TEMPLATE_FOLDER, _template_css(project), generated_css)
+        self.layout = Layout(styles)
         self.kind = "full" if include_evidence else "light"
         """Which dossier this is, for the layout guesses and the parts cache kept per kind."""
-        self.parts_cache = PartsCache(project.path("output") / PARTS_CACHE, style_key(project, generated_css), self.kind)
-        self.fetcher = ProjectFetcher(project.root)
-        self.base_url = (project.path("templates") / TEMPLATE_FOLDER).as_uri() + "/"
+        self.parts_cache = PartsCache(project.path("output") / PARTS_CACHE, style_key(project, generated_css))
         self.figures = chart_urls(assessment)
         self.continues = any(len(result.evidence) > SECTION_ROWS for result in assessment.indicators)
         self.chapters = back_chapters(include_evidence, manifest, self.continues)
-        self.missing_glyphs: set[str] = set()
+        rows_apart = sum(max(len(result.evidence) - SECTION_ROWS, 0) for result in assessment.indicators)
+        rows_apart += len(manifest.files) if manifest is not None else 0
+        self.layouter = Layouter(styles, self.layout, parallel=rows_apart >= PARALLEL_ROWS)
 
     @property
     def numbered(self) -> bool:
         """Whether the HTML part prints page numbers of pages after it (and so must know its own page count)."""
         return bool(self.plan.embedded) or self.manifest is not None or self.continues
 
-    def write_front(self, start: int, continued_pages: int) -> Written:
-        """The HTML part, with the appendix from page `start` and `continued_pages` of continued tables after it."""
+    @property
+    def parallel(self) -> bool:
+        """Whether the chapters apart are laid out by a worker process while this one lays out the HTML part."""
+        return self.layouter.parallel
+
+    def write_front(self, start: int, continued_pages: int, keep: Keep) -> Written:
+        """The HTML part, with the appendix from page `start` and `continued_pages` of continued tables after it; written (and cached) only if `keep` accepts its page count."""
         context = dossier_context(self.assessment, self.plan, start, self.include_evidence, self.figures, self.manifest, continued_pages)
         html = _render_html(self.environment, HTML_TEMPLATE, context)
-        return self._write([(html, None)], "front", keep=lambda pages: not self.numbered or pages + 1 == start)
+        return lay_out_document(self.layout, self.parts_cache, html, None, self.workdir / FRONT_FILE, keep)
 
-    def write_continued(self, start: int) -> Written:
-        """佐证材料表（续）: the evidence rows past SECTION_ROWS, after the appendix (appendix from page `start`)."""
+    def write_continued(self, start: int, write: bool = True) -> Pending:
+        """佐证材料表（续）: the evidence rows past SECTION_ROWS, after the appendix (appendix from page `start`); with write=False, only counted."""
         heading = self.chapters.get("continued")
         if heading is None:
-            return Written()
+            return Pending(Written())
         views = indicator_views(self.assessment, self.plan, start, self.include_evidence)
-        batches = continued_batches(views)
-        pages = [
+        batches = tuple(
             _render_html(self.environment, CONTINUED_TEMPLATE, {"chapter": heading, "groups": groups, "first": n == 0, "include_evidence": self.include_evidence, "shown": SECTION_ROWS})
-            for n, groups in enumerate(batches)
-        ]
-        return self._write([(html, heading) for html in pages], "continued", start + self.plan.total_pages)
+            for n, groups in enumerate(continued_batches(views))
+        )
+        return self._part("continued", batches, heading, start + self.plan.total_pages, write)
 
-    def write_manifest(self, first_page: int) -> Written:
-        """佐证材料清单 from page `first_page` on, BATCH_ROWS entries per document."""
+    def write_manifest(self, start: int, continued_pages: int) -> Pending:
+        """佐证材料清单, BATCH_ROWS entries per document, after the appendix (from page `start`) and `continued_pages` of continued tables."""
         heading = self.chapters.get("manifest")
-        if self.manifest is None or heading is None:
-            return Written()
+        if heading is None or self.manifest is None:
+            return Pending(Written())
         view = manifest_view(self.manifest)
         rows = view["rows"]
-        pages = [
+        batches = tuple(
             _render_html(self.environment, MANIFEST_TEMPLATE, {"chapter": heading, "manifest": view, "rows": rows[begin : begin + BATCH_ROWS], "first": begin == 0})
             for begin in range(0, max(len(rows), 1), BATCH_ROWS)
-        ]
-        return self._write([(html, heading) for html in pages], "manifest", first_page)
+        )
+        return self._part("manifest", batches, heading, start + self.plan.total_pages + continued_pages)
 
-    def _write(self, documents: list[tuple[str, str | None]], name: str, first_page: int = 1, keep=lambda pages: True) -> Written:
-        """Lay out and write each HTML document in turn, freeing each before the next (they may be many pages).
+    def _part(self, name: str, batches: tuple[str, ...], heading: str, first_page: int, write: bool = True) -> Pending:
+        """A chapter laid out apart, from page `first_page` on: its running headers and page numbers are set in CSS."""
+        job = PartJob(name, batches, self.assessment.district, heading, first_page, self.workdir, self.parts_cache, write)
+        return self.layouter.part(job)
 
-        A document with a chapter heading is laid out apart from the HTML part: its running headers
-        and page numbers (from `first_page` on) are set in CSS, and it is reused from the parts
-        cache when its content is unchanged. A layout whose page count `keep` rejects (a pass whose
-        page numbers turned out wrong) is only counted, not written.
-        """
-        written = Written()
-        for html, chapter in documents:
-            furniture = separate_part_css(self.assessment.district, chapter, first_page + written.pages) if chapter else None
-            cached = self.parts_cache.get(html, furniture) if furniture else None
-            if cached is None:
-                cached = self._lay_out(html, furniture, self.workdir / f"{name}-{len(written.paths):04d}.pdf", keep)
-                if furniture and cached.paths:
-                    cached = self.parts_cache.put(html, furniture, cached)
-            written = written.followed_by(cached)
-        return written
 
-    def _lay_out(self, html: str, furniture: str | None, path: Path, keep) -> Written:
-        """One HTML document laid out, written to `path` when `keep` accepts its page count, and freed."""
-        document = self._render(html, *([CSS(string=furniture)] if furniture else []))
-        pages = len(document.pages)
-        anchors: dict[str, int] = {}
-        for index, page in enumerate(document.pages):
-            for anchor in page.anchors:
-                anchors.setdefault(anchor, index)
-        kept = keep(pages)
-        if kept:
-            document.write_pdf(path)
-        del document  # about 3 MiB a page; its boxes reference each other, so only the cycle collector frees them
-        gc.collect()
-        return Written([path] if kept else [], pages, anchors)
-
-    def _render(self, html: str, *extra: CSS) -> Document:
-        """Lay out one HTML document with the dossier's styles, noting characters no font can draw."""
-        with glyph_watch() as missing:
-            document = HTML(string=html, base_url=self.base_url, url_fetcher=self.fetcher).render(stylesheets=[*self.stylesheets, *extra])
-        self.missing_glyphs |= missing
-        return document
-
-    def report_missing_glyphs(self) -> None:
-        """Warn about characters no installed font can draw (they would print as blanks or boxes)."""
-        if self.missing_glyphs:
-            chars = " ".join(sorted(self.missing_glyphs))
-            LOGGER.warning(TEXT["missing_glyphs"].format(count=len(self.missing_glyphs), chars=chars))
+def warn_missing_glyphs(*parts: Written) -> None:
+    """Warn about characters no installed font can draw in the dossier's laid-out parts (they print as blanks or boxes)."""
+    missing = set().union(*(part.missing for part in parts))
+    if missing:
+        LOGGER.warning(TEXT["missing_glyphs"].format(count=len(missing), chars=" ".join(sorted(missing))))
 
 
 def style_key(project: Project, generated_css: str) -> str:
@@ -380,26 +283,44 @@ def style_key(project: Project, generated_css: str) -> str:
     return digest.hexdigest()
 
 
-def settle_page_numbers(html: HtmlPart, guess: tuple[int, int]) -> tuple[Written, Written, int]:
-    """Lay out the HTML part and the continued tables until the page numbers they print are the real ones.
+def settle_page_numbers(html: HtmlPart, guess: tuple[int, int]) -> tuple[Written, Written, Written, int]:
+    """Lay out the HTML part and the chapters after the appendix until the page numbers they print are the real ones.
 
     The HTML part prints the appendix's first page (its own page count + 1) and, in its contents,
     the first pages of the chapters after the appendix, which depend on the continued tables' page
     count; the continued tables print appendix page numbers. `guess` is (appendix start, continued
-    pages) of the previous build: every pass is checked, so a guess only saves passes. Returns the
-    front, the continued tables and the appendix start.
+    pages) of the previous build: every pass is checked, so a guess only saves passes, and a pass
+    whose page numbers turn out wrong is never written.
+
+    In parallel, the continued tables and the manifest are laid out by the worker process on the
+    current guess while this process lays out the HTML part (on a cold build, the tables are first
+    laid out only to count their pages); otherwise each waits until the numbers it needs are known.
+    Returns the HTML part, the continued tables, the manifest and the appendix start.
     """
-    start, continued_pages = guess
-    continued, continued_start = None, None
+    start, continued_pages = guess if html.numbered else (1, 0)
+    continued = manifest = None
+    continued_at = manifest_at = None
     for _ in range(MAX_LAYOUT_PASSES):
-        front = html.write_front(start, continued_pages)
-        settled = front.pages + 1 == start or not html.numbered
+        known = start > 1 or not html.numbered  # start 1 is no guess: the HTML part has at least one page
+        if continued_at != start and (known or html.parallel):
+            continued, continued_at = html.write_continued(start, write=known), start
+        if continued_at == start and continued.done():
+            continued_pages = continued.result().pages
+        if html.parallel and known and manifest_at != (start, continued_pages):
+            manifest, manifest_at = html.write_manifest(start, continued_pages), (start, continued_pages)
+
+        def numbers_right(pages: int, start: int = start, guessed: int = continued_pages) -> bool:
+            return not html.numbered or (pages + 1 == start and continued.result().pages == guessed)
+
+        front = html.write_front(start, continued_pages, numbers_right)
+        if front.paths:
+            after = continued.result()
+            if manifest_at != (start, after.pages):
+                manifest = html.write_manifest(start, after.pages)
+            return front, after, manifest.result(), front.pages + 1
         start = front.pages + 1
-        if continued_start != start:  # laid out at once: its page count is needed by the next pass too
-            continued, continued_start = html.write_continued(start), start
-        if settled and (continued.pages == continued_pages or not html.numbered):
-            return front, continued, start
-        continued_pages = continued.pages
+        if continued is not None:
+            continued_pages = continued.result().pages  # at the previous start: the best guess for the next pass
     raise LayoutUnstable()
 
 
@@ -486,13 +407,12 @@ def template_environment(project: Project) -> Environment:
     return environment
 
 
-def _template_css(project: Project) -> CSS:
-    """The dossier stylesheet (read here, so it never goes through the fetcher)."""
-    folder = project.path("templates") / TEMPLATE_FOLDER
-    path = folder / CSS_TEMPLATE
+def _template_css(project: Project) -> str:
+    """The dossier stylesheet's text (read here, so it never goes through the fetcher)."""
+    path = project.path("templates") / TEMPLATE_FOLDER / CSS_TEMPLATE
     if not path.is_file():
         raise DossierTemplateProblem(display_path(path, project.root), "找不到该文件；请从示例项目复制 templates/dossier 文件夹")
-    return CSS(string=path.read_text(encoding="utf-8"), base_url=folder.as_uri() + "/", url_fetcher=ProjectFetcher(project.root))
+    return path.read_text(encoding="utf-8")
 
 
 def _render_html(environment: Environment, name: str, context: dict) -> str:
@@ -505,19 +425,6 @@ def _render_html(environment: Environment, name: str, context: dict) -> str:
         line = getattr(exc, "lineno", None)
         where = f"{TEMPLATE_FOLDER}/{name}" + (f":{line}" if line else "")
         raise DossierTemplateProblem(where, f"模板有错误（{exc}）") from exc
-
-
-def separate_part_css(district: str, chapter: str, first_page: int) -> str:
-    """Page furniture of a part laid out apart: its running headers as literal text, its first page number."""
-    return (
-        f"@page {{ @top-left {{ content: {css_string(district)}; }} @top-right {{ content: {css_string(chapter)}; }} }}\n"
-        f"@page :first {{ counter-reset: page {first_page}; }}\n"
-    )
-
-
-def css_string(text: str) -> str:
-    """`text` as a CSS string, every character escaped (the district name comes from assess.yaml)."""
-    return '"' + "".join(f"\\{ord(char):06x}" for char in text) + '"'
 
 
 def font_css(families: tuple[str, ...]) -> str:
@@ -546,25 +453,6 @@ def verdict_css() -> str:
         f".{verdict_class(verdict)} {{ border-color: {colour}; }} .{verdict_class(verdict)}::before {{ content: '■ '; color: {colour}; }}\n"
         for verdict, colour in charts.VERDICT_COLOURS.items()
     )
-
-
-@contextmanager
-def glyph_watch() -> Iterator[set[str]]:
-    """Collect the characters WeasyPrint draws as .notdef (no installed font has them)."""
-    missing: set[str] = set()
-
-    class Handler(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            if record.getMessage().startswith(".notdef glyph rendered") and record.args:
-                missing.add(str(record.args[0]))
-
-    handler = Handler(logging.WARNING)
-    weasyprint_logger = logging.getLogger("weasyprint")
-    weasyprint_logger.addHandler(handler)
-    try:
-        yield missing
-    finally:
-        weasyprint_logger.removeHandler(handler)
 
 
 # --- context: what the template shows ---------------------------------------------------

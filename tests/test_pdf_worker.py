@@ -1,0 +1,167 @@
+"""A large dossier's chapters apart (continued tables, manifest) are laid out by one worker process
+while this process lays out the HTML part; a worker that fails or dies gives a Chinese error."""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from test_appendix import evidence_file, make_pdf
+from test_pdf import _assessment, _evidence, _project, _render
+from test_pdf_glyphs import RARE
+from test_pdf_parts import _record_documents
+
+from assess.cli import cli
+from assess.errors import ExitCode
+from assess.render import appendix, layout, pdf
+
+ORPHAN_SCRIPT = """
+import sys
+from pathlib import Path
+from assess.render.layout import Layout, Layouter, PartJob, PartsCache, Styles
+root, tmp = Path(sys.argv[1]), Path(sys.argv[2])
+folder = root / "templates" / "dossier"
+styles = Styles(root, folder, (folder / "dossier.css").read_text(encoding="utf-8"), "")
+layouter = Layouter(styles, Layout(styles), parallel=True)
+layouter.part(PartJob("manifest", ("<p>一</p>",), "回民区", "四、佐证材料清单", 7, tmp, PartsCache(tmp / "cache", "key"))).result()
+print(layouter.worker.pid, flush=True)
+sys.stdin.read()
+"""
+"""Start a worker, say its process id, then wait to be killed."""
+
+
+def _styles(repo_root: Path) -> layout.Styles:
+    folder = repo_root / "templates" / "dossier"
+    return layout.Styles(repo_root, folder, (folder / "dossier.css").read_text(encoding="utf-8"), "")
+
+
+def _job(tmp_path: Path, workdir: Path) -> layout.PartJob:
+    cache = layout.PartsCache(tmp_path / "cache", "key")
+    return layout.PartJob("manifest", ("<p>一</p>", "<p>二</p>"), "回民区", "四、佐证材料清单", 7, workdir, cache)
+
+
+@pytest.fixture
+def apart(monkeypatch, tmp_path, repo_root, sample_assessment):
+    """Render a full dossier whose sections show one evidence row each, two rows per batch, with or without the worker."""
+    monkeypatch.setattr(pdf, "SECTION_ROWS", 1)
+    monkeypatch.setattr(pdf, "BATCH_ROWS", 2)
+    monkeypatch.setattr(appendix, "office_converter", lambda: None)
+
+    made: dict[str, tuple] = {}
+
+    def render(name: str, rows: int):
+        monkeypatch.setattr(pdf, "PARALLEL_ROWS", rows)
+        if name not in made:
+            (tmp_path / name).mkdir()
+            project = _project(tmp_path / name, repo_root)
+            evidence = _evidence(project.path("evidence"))
+            rare = make_pdf(project.path("evidence") / f"（一）2/王{RARE}的证明.pdf", 1, "RARE")
+            evidence[1] = [*evidence[1], evidence_file(project.path("evidence"), rare, "pdf")]
+            made[name] = (project, _assessment(sample_assessment, evidence))
+        project, assessment = made[name]
+        return _render(tmp_path / name, project, assessment, 0)
+
+    return render
+
+
+def test_the_worker_lays_out_the_chapters_apart_and_the_dossier_is_the_same(apart, monkeypatch, caplog, tmp_path):
+    in_process = apart("here", rows=10**9).path.read_bytes()
+    shutil.rmtree(tmp_path / "here" / "output" / pdf.PARTS_CACHE)
+    documents, _ = _record_documents(monkeypatch)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        parallel = apart("here", rows=0)
+    assert parallel.path.read_bytes() == in_process
+    assert 1 <= len(documents) <= 2  # only the HTML part was laid out in this process: the batches in the worker
+    assert sum("五、佐证材料表（续）" in page for page in parallel.pages) >= 3
+    warning = next(record.getMessage() for record in caplog.records if record.name == pdf.__name__)
+    assert "1 个字符" in warning and RARE in warning  # the rare character is in a continued row, drawn by the worker
+
+
+def test_the_glyph_warning_stays_when_nothing_is_laid_out_again(apart, monkeypatch, caplog):
+    apart("here", rows=10**9)
+    documents, _ = _record_documents(monkeypatch)
+    with caplog.at_level(logging.WARNING):
+        apart("here", rows=10**9)
+    assert documents == [] and any(RARE in record.getMessage() for record in caplog.records if record.name == pdf.__name__)
+
+
+@pytest.fixture
+def worker_killed(monkeypatch):
+    """The worker process is killed (as by the kernel when memory runs out) as this process starts laying out the HTML part."""
+    render = layout.Layout.render
+
+    def kill_the_worker_first(self, *args):
+        for child in multiprocessing.active_children():
+            os.kill(child.pid, signal.SIGKILL)
+        return render(self, *args)
+
+    monkeypatch.setattr(layout.Layout, "render", kill_the_worker_first)
+
+
+def test_a_killed_worker_stops_the_dossier_with_a_chinese_message(apart, worker_killed, tmp_path):
+    with pytest.raises(layout.LayoutFailed, match="排版进程意外退出"):
+        apart("worker", rows=0)
+    assert multiprocessing.active_children() == []
+    assert list((tmp_path / "worker" / "output").iterdir()) == []  # no dossier, no work folder left
+
+
+def test_the_cli_reports_a_killed_worker_without_a_traceback(tmp_path, repo_root, monkeypatch, worker_killed):
+    shutil.copy(repo_root / "assess.yaml", tmp_path / "assess.yaml")
+    for name in ("standards", "evidence", "data", "templates"):
+        shutil.copytree(repo_root / name, tmp_path / name, symlinks=True)
+    monkeypatch.setattr(pdf, "PARALLEL_ROWS", 0)
+    result = CliRunner().invoke(cli, ["build", "--project", str(tmp_path), "--only", "pdf"])
+    assert result.exit_code == ExitCode.FAILED
+    assert "pdf：申报材料的排版进程意外退出" in result.output and "Traceback" not in result.output
+    assert not list((tmp_path / "output").glob("*.pdf"))
+
+
+def test_an_error_in_the_worker_is_reported_in_chinese(tmp_path, repo_root):
+    styles = _styles(repo_root)
+    with layout.Layouter(styles, layout.Layout(styles), parallel=True) as layouter:
+        pending = layouter.part(_job(tmp_path, tmp_path / "no such folder"))
+        with pytest.raises(layout.LayoutFailed, match=r"排版进程出错（FileNotFoundError"):
+            pending.result()
+
+
+def test_the_worker_writes_and_caches_what_it_lays_out(tmp_path, repo_root):
+    styles = _styles(repo_root)
+    job = _job(tmp_path, tmp_path)
+    with layout.Layouter(styles, layout.Layout(styles), parallel=True) as layouter:
+        written = layouter.part(job).result()
+    assert written.pages == 2 and all(path.parent == tmp_path / "cache" for path in written.paths)
+    again, done = layout.lay_out_part(job, None)  # from the cache alone
+    assert done == 2 and again == written
+
+
+def test_the_worker_exits_when_the_main_process_is_killed(tmp_path, repo_root):
+    command = [sys.executable, "-c", ORPHAN_SCRIPT, str(repo_root), str(tmp_path)]
+    with subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True) as main:
+        worker = int(main.stdout.readline())
+        main.kill()
+    status = Path(f"/proc/{worker}/status")  # not our child: watch /proc until it is gone (or a zombie of its new parent)
+    for _ in range(600):
+        if not status.exists() or "State:\tZ" in status.read_text():
+            break
+        time.sleep(0.05)
+    else:
+        os.kill(worker, signal.SIGKILL)
+        pytest.fail("the worker outlived its main process")
+
+
+def test_a_failure_in_this_process_kills_the_worker_instead_of_waiting_for_it(tmp_path, repo_root):
+    styles = _styles(repo_root)
+    with pytest.raises(KeyboardInterrupt), layout.Layouter(styles, layout.Layout(styles), parallel=True) as layouter:
+        layouter.part(_job(tmp_path, tmp_path))
+        raise KeyboardInterrupt
+    assert layouter.worker.exitcode == -signal.SIGKILL and multiprocessing.active_children() == []
