@@ -410,7 +410,7 @@ def test_a_large_appendix_is_written_by_a_second_process(tmp_path: Path, monkeyp
     with appendix.appendix_writer(plan, target, tmp_path, 150) as wait:
         evidence = wait()
     assert len(evidence.frames) == 6 and evidence.unreadable == {}
-    assert target.stat().st_size == evidence.written.size
+    assert target.stat().st_size == evidence.objects.size
     with pdfplumber.open(finish(evidence, plan, target)) as pdf:
         assert "F2-PAGE-2" in pdf.pages[6].extract_text()
 

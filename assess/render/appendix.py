@@ -40,7 +40,7 @@ from ..assessment import Assessment, IndicatorResult
 from ..errors import AssessError
 from ..evidence import EvidenceFile
 from .fonts import cjk_font_file
-from .pdfwrite import SYNC_BYTES, Numbers, ObjectWriter, OutputFailed, Written
+from .pdfwrite import SYNC_BYTES, Numbers, ObjectTable, ObjectWriter, OutputFailed
 
 A4 = (595.28, 841.89)
 """A4 portrait in points; landscape sources get A4 landscape."""
@@ -368,7 +368,7 @@ class Frame:
 class EvidencePages:
     """The appendix pages, written into the dossier file, and what the renderer needs to finish that file."""
 
-    written: Written = field(default_factory=Written)
+    objects: ObjectTable = field(default_factory=ObjectTable)
     frames: list[Frame] = field(default_factory=list)
     unreadable: dict[int, str] = field(default_factory=dict)
     """Position (in plan.embedded) → error, for files that could not be read and got blank pages instead."""
@@ -447,7 +447,7 @@ def write_evidence(plan: AppendixPlan, target: Path, max_dpi: int) -> EvidencePa
     img2pdf_logger.setLevel(logging.ERROR)  # its notes (alpha → soft mask, …) are not the office's concern
     try:
         with target.open("wb") as handle, pikepdf.new() as scratch:
-            writer = ObjectWriter(handle, evidence.written, sync_every=SYNC_BYTES)
+            writer = ObjectWriter(handle, evidence.objects, sync_every=SYNC_BYTES)
             framer = scratch.add_blank_page(page_size=A4)
             for position, placement in enumerate(plan.embedded):
                 try:
@@ -524,7 +524,7 @@ def finish_dossier(pdf: pikepdf.Pdf, evidence: EvidencePages, written: Numbers, 
     """Append `pdf` (the dossier without the evidence objects) to `target`, after the evidence, and close the file."""
     try:
         with target.open("ab") as handle:
-            writer = ObjectWriter(handle, evidence.written)
+            writer = ObjectWriter(handle, evidence.objects)
             numbers = dict(written)
             root = writer.copy(pdf.Root, numbers)
             info = writer.copy(pdf.docinfo, numbers)

@@ -231,34 +231,49 @@ class HtmlPart:
 
     def write_front(self, start: int, continued_pages: int, keep: Keep) -> Written:
         """The HTML part, with the appendix from page `start` and `continued_pages` of continued tables after it; written (and cached) only if `keep` accepts its page count."""
-        context = dossier_context(self.assessment, self.plan, start, self.include_evidence, self.figures, self.manifest, continued_pages)
-        html = _render_html(self.environment, HTML_TEMPLATE, context)
-        return lay_out_document(self.layout, self.parts_cache, html, None, self.workdir / FRONT_FILE, keep)
+        return lay_out_document(self.layout, self.parts_cache, self.front_html(start, continued_pages), None, self.workdir / FRONT_FILE, keep)
 
     def write_continued(self, start: int, write: bool = True) -> Pending:
         """佐证材料表（续）: the evidence rows past SECTION_ROWS, after the appendix (appendix from page `start`); with write=False, only counted."""
         heading = self.chapters.get("continued")
         if heading is None:
             return Pending(Written())
-        views = indicator_views(self.assessment, self.plan, start, self.include_evidence)
-        batches = tuple(
-            _render_html(self.environment, CONTINUED_TEMPLATE, {"chapter": heading, "groups": groups, "first": n == 0, "include_evidence": self.include_evidence, "shown": SECTION_ROWS})
-            for n, groups in enumerate(continued_batches(views))
-        )
-        return self._part("continued", batches, heading, start + self.plan.total_pages, write)
+        return self._part("continued", self.continued_html(start), heading, start + self.plan.total_pages, write)
 
     def write_manifest(self, start: int, continued_pages: int) -> Pending:
         """佐证材料清单, BATCH_ROWS entries per document, after the appendix (from page `start`) and `continued_pages` of continued tables."""
         heading = self.chapters.get("manifest")
         if heading is None or self.manifest is None:
             return Pending(Written())
+        return self._part("manifest", self.manifest_html(), heading, start + self.plan.total_pages + continued_pages)
+
+    def front_html(self, start: int, continued_pages: int) -> str:
+        """The HTML part's document (cover to the evidence chapter)."""
+        context = dossier_context(self.assessment, self.plan, start, self.include_evidence, self.figures, self.manifest, continued_pages)
+        return _render_html(self.environment, HTML_TEMPLATE, context)
+
+    def continued_html(self, start: int) -> tuple[str, ...]:
+        """The continued tables' documents, one per batch (none when no indicator has more than SECTION_ROWS files)."""
+        heading = self.chapters.get("continued")
+        if heading is None:
+            return ()
+        views = indicator_views(self.assessment, self.plan, start, self.include_evidence)
+        return tuple(
+            _render_html(self.environment, CONTINUED_TEMPLATE, {"chapter": heading, "groups": groups, "first": n == 0, "include_evidence": self.include_evidence, "shown": SECTION_ROWS})
+            for n, groups in enumerate(continued_batches(views))
+        )
+
+    def manifest_html(self) -> tuple[str, ...]:
+        """The manifest's documents, BATCH_ROWS entries each (none without a manifest)."""
+        heading = self.chapters.get("manifest")
+        if heading is None or self.manifest is None:
+            return ()
         view = manifest_view(self.manifest)
         rows = view["rows"]
-        batches = tuple(
+        return tuple(
             _render_html(self.environment, MANIFEST_TEMPLATE, {"chapter": heading, "manifest": view, "rows": rows[begin : begin + BATCH_ROWS], "first": begin == 0})
             for begin in range(0, max(len(rows), 1), BATCH_ROWS)
         )
-        return self._part("manifest", batches, heading, start + self.plan.total_pages + continued_pages)
 
     def _part(self, name: str, batches: tuple[str, ...], heading: str, first_page: int, write: bool = True) -> Pending:
         """A chapter laid out apart, from page `first_page` on: its running headers and page numbers are set in CSS."""

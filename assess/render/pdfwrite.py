@@ -35,7 +35,7 @@ class OutputFailed(Exception):
 
 
 @dataclass
-class Written:
+class ObjectTable:
     """Where each object of a file lies, so another writer can append to it and finish it."""
 
     size: int = 0
@@ -45,16 +45,16 @@ class Written:
 
 
 class ObjectWriter:
-    """Writes numbered PDF objects to `handle`, continuing `written` (a new file when it is empty)."""
+    """Writes numbered PDF objects to `handle`, continuing `table` (a new file when it is empty)."""
 
-    def __init__(self, handle: BinaryIO, written: Written | None = None, sync_every: int | None = None):
+    def __init__(self, handle: BinaryIO, table: ObjectTable | None = None, sync_every: int | None = None):
         self.handle = handle
-        self.written = written or Written()
+        self.table = table or ObjectTable()
         self.sync_every = sync_every
         """Flush to disk after this many bytes: the writer runs beside the layout while the disk
         is idle, and a gigabyte left dirty in the page cache would throttle later writes."""
         self._unsynced = 0
-        if not self.written.size:
+        if not self.table.size:
             self._emit(HEADER)
 
     def copy(self, obj: pikepdf.Object, numbers: Numbers) -> int:
@@ -91,8 +91,8 @@ class ObjectWriter:
 
     def finish(self, root: int, info: int, document_id: bytes) -> None:
         """Write the cross-reference table and the trailer: the file is complete."""
-        offsets = self.written.offsets
-        at = self.written.size
+        offsets = self.table.offsets
+        at = self.table.size
         rows = [b"xref\n0 %d\n0000000000 65535 f \n" % (len(offsets) + 1)]
         rows += [b"%010d 00000 n \n" % offset for offset in offsets]
         identifier = b"<" + document_id.hex().encode() + b">"
@@ -100,11 +100,11 @@ class ObjectWriter:
         self._emit(b"".join(rows))
 
     def _reserve(self) -> int:
-        self.written.offsets.append(-1)
-        return len(self.written.offsets)
+        self.table.offsets.append(-1)
+        return len(self.table.offsets)
 
     def _write(self, number: int, body: list[bytes]) -> None:
-        self.written.offsets[number - 1] = self.written.size
+        self.table.offsets[number - 1] = self.table.size
         for piece in (b"%d 0 obj\n" % number, *body, b"\nendobj\n"):
             self._emit(piece)
 
@@ -118,7 +118,7 @@ class ObjectWriter:
                 self._unsynced = 0
         except OSError as exc:
             raise OutputFailed(str(exc)) from exc
-        self.written.size += len(data)
+        self.table.size += len(data)
 
 
 def _object_body(obj: pikepdf.Object, reference: Callable[[pikepdf.Object], int]) -> list[bytes]:
