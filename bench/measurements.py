@@ -295,8 +295,7 @@ def appendix_seconds(bench: Bench, prepared: Prepared, target: Path) -> float:
         evidence = appendix.write_evidence(plan, target, max_dpi)
         with pikepdf.new() as pdf:
             pdf.add_blank_page()
-            written = appendix.add_placeholder_pages(pdf, evidence)
-            appendix.stamp_appendix(pdf, 1, plan, evidence, {})
+            written = appendix.add_appendix_pages(pdf, plan, evidence, {})
             with pdf.open_outline() as outline:
                 chapter = pikepdf.OutlineItem("证明材料", 0)
                 outline.root.append(chapter)

@@ -95,8 +95,7 @@ def finish(evidence: appendix.EvidencePages, plan: AppendixPlan, target: Path, b
     """Append to `target` a blank first page and the stamped appendix pages drawing `evidence`, as _assemble does."""
     with pikepdf.new() as pdf:
         pdf.add_blank_page(page_size=A4)
-        written = appendix.add_placeholder_pages(pdf, evidence)
-        appendix.stamp_appendix(pdf, 1, plan, evidence, back_pages or {})
+        written = appendix.add_appendix_pages(pdf, plan, evidence, back_pages or {})
         appendix.finish_dossier(pdf, evidence, written, target, bytes(range(16)))
     return target
 

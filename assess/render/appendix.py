@@ -520,6 +520,15 @@ def add_placeholder_pages(pdf: pikepdf.Pdf, evidence: EvidencePages) -> Numbers:
     return written
 
 
+def add_appendix_pages(pdf: pikepdf.Pdf, plan: AppendixPlan, evidence: EvidencePages, back_pages: dict[str, int]) -> Numbers:
+    """After the pages `pdf` has, the appendix pages drawing the evidence, stamped, their headers linking to `back_pages`; returns add_placeholder_pages' numbers."""
+    first_index = len(pdf.pages)
+    written = add_placeholder_pages(pdf, evidence)
+    if evidence.frames:
+        stamp_appendix(pdf, first_index, plan, evidence, back_pages)
+    return written
+
+
 def finish_dossier(pdf: pikepdf.Pdf, evidence: EvidencePages, written: Numbers, target: Path, document_id: bytes) -> None:
     """Append `pdf` (the dossier without the evidence objects) to `target`, after the evidence, and close the file."""
     try:

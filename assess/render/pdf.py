@@ -38,15 +38,14 @@ from .appendix import (
     AppendixPlan,
     EvidencePages,
     Placement,
+    add_appendix_pages,
     add_outline,
-    add_placeholder_pages,
     appendix_writer,
     document_id,
     finish_dossier,
     log_unreadable,
     plan_appendix,
     printable,
-    stamp_appendix,
 )
 from .docx import date_text
 from .fonts import require_cjk_font
@@ -367,15 +366,13 @@ def _assemble(parts: LaidOut, plan: AppendixPlan, evidence: EvidencePages, targe
     """
     start = parts.start
     with pikepdf.open(parts.front.paths[0]) as pdf, ExitStack() as back_files:
-        written = add_placeholder_pages(pdf, evidence)
+        indicators = {anchor.removeprefix("ind-"): page for anchor, page in parts.front.anchors.items() if anchor.startswith("ind-")}
+        written = add_appendix_pages(pdf, plan, evidence, indicators)
         firsts = {}
         for key, part in (("continued", parts.continued), ("manifest", parts.manifest)):
             firsts[key] = len(pdf.pages)
             for path in part.paths:
                 pdf.pages.extend(back_files.enter_context(pikepdf.open(path)).pages)
-        if plan.embedded:
-            indicators = {anchor.removeprefix("ind-"): page for anchor, page in parts.front.anchors.items() if anchor.startswith("ind-")}
-            stamp_appendix(pdf, start - 1, plan, evidence, indicators)
         continued = {anchor: firsts["continued"] + page for anchor, page in parts.continued.anchors.items()}
         resolve_links(pdf, [*range(start - 1), *range(firsts["continued"], len(pdf.pages))], continued)
         with pdf.open_outline() as outline:
