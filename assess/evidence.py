@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import gc
 import hashlib
-import json
 import os
 import pickle
 from collections import defaultdict
@@ -27,7 +26,7 @@ from pydantic_core import to_json
 
 from .atomic import atomic_path, write_text
 from .errors import AssessError, ExitCode
-from .evidence_cache import AnalysisCache, Cached, LastIndex
+from .evidence_cache import AnalysisCache, Cached, LastIndex, Layout, join_files, split_files
 from .evidence_dates import FoundDate, Precision, date_from_name
 from .evidence_folders import FolderMatcher, department_of, folder_name
 from .project import Project
@@ -330,13 +329,13 @@ class Entry(NamedTuple):
 
 
 def _is_junk(name: str, folder: bool = False) -> bool:
-    """System clutter that is never evidence: thumbnails, Office lock files, hidden files."""
-    lowered = name.lower()
-    if name.startswith("."):
+    """System clutter that is never evidence: thumbnails, Office lock files, hidden files.
+
+    The junk names are ASCII: other names (most of them, in Chinese) are not lowered (isascii costs nothing).
+    """
+    if name.startswith(".") or (not folder and name.startswith("~$")):
         return True
-    if folder:
-        return lowered in JUNK_FOLDERS
-    return lowered in JUNK_FILES or name.startswith("~$")
+    return name.isascii() and name.lower() in (JUNK_FOLDERS if folder else JUNK_FILES)
 
 
 def _display(name: str) -> str:
@@ -378,25 +377,28 @@ def walk(root: Path) -> tuple[list[Entry], list[str], list[str]]:
             continue
         prefix = "".join(part + "/" for part in parts)
         for entry in entries:
-            name = _display(entry.name)
-            bad_name = misencoded or name != entry.name
-            relative = prefix + name
-            if entry.is_symlink() or _is_junk(entry.name, folder=entry.is_dir()):
-                ignored.append(relative + ("/" if entry.is_dir(follow_symlinks=False) else ""))
-            elif entry.is_dir():
-                pending.append((entry.path, (*parts, name), bad_name))
+            raw = entry.name
+            name = _display(raw)
+            if entry.is_file(follow_symlinks=False):  # the common case first: a regular file
+                if _is_junk(raw):
+                    ignored.append(prefix + name)
+                elif not (raw == GUIDE_FILE and len(parts) == 1):
+                    try:
+                        info = entry.stat(follow_symlinks=False)
+                    except OSError:
+                        continue
+                    files.append(Entry._make((
+                        prefix + name, parts, name, entry.path, info.st_size, info.st_mtime, info.st_mtime_ns,
+                        misencoded or name != raw,
+                    )))
+            elif not entry.is_dir(follow_symlinks=False):  # a symlink or a special file
+                ignored.append(prefix + name)
+            elif _is_junk(raw, folder=True):
+                ignored.append(prefix + name + "/")
+            else:
+                pending.append((entry.path, (*parts, name), misencoded or name != raw))
                 if not parts:
                     top_folders.append(name)
-            elif not entry.is_file(follow_symlinks=False):
-                ignored.append(relative)
-            elif not (len(parts) == 1 and entry.name == GUIDE_FILE):
-                try:
-                    info = entry.stat(follow_symlinks=False)
-                except OSError:
-                    continue
-                files.append(
-                    Entry(relative, parts, name, entry.path, info.st_size, info.st_mtime, info.st_mtime_ns, bad_name)
-                )
     files.sort(key=attrgetter("path"))
     return files, sorted(ignored), sorted(top_folders)
 
@@ -433,25 +435,24 @@ def build_index(project: Project, *, rehash: bool = False, progress: bool = Fals
     fingerprint = _fingerprint(basis, entries, ignored, top_folders)
     with AnalysisCache(project.path("output") / CACHE_FILE) as cache:
         last = None if rehash else cache.last_index(basis)
-        same = _parsed(last.index_json) if last is not None and last.fingerprint == fingerprint else None
-        if same is not None:
-            same.stats = IndexStats(files=len(entries), reused=sum(1 for entry in entries if entry.size))
-            return same
-        unchanged = _unchanged(last, entries)
-        fresh = [entry for entry in entries if entry.path not in unchanged]
+        last_index = _parsed(last.index_json) if last is not None else None
+        if last_index is not None and last.fingerprint == fingerprint:
+            last_index.stats = IndexStats(files=len(entries), reused=sum(1 for entry in entries if entry.size))
+            return last_index
+        kept = _kept(last, last_index, entries, top_folders)
+        fresh = [entry for entry in entries if entry.path not in kept.files]
         known, stats = _analysed(cache, fresh, rehash, progress)
         stats.files = len(entries)
-        stats.reused += sum(1 for file in unchanged.values() if file.size)
+        stats.reused += sum(1 for file, _ in kept.files.values() if file.size)
         matcher = FolderMatcher(project.standard)
         described = iter(_describe(project, matcher, fresh, known))
-        files = [unchanged[entry.path] if entry.path in unchanged else next(described) for entry in entries]
-        index = EvidenceIndex(
-            files=_with_duplicates(files), ignored=ignored, folders=_folders(top_folders, matcher), stats=stats
-        )
-        cache.keep_only({entry.path for entry in entries})
+        files = _with_duplicates([kept.files[entry.path][0] if entry.path in kept.files else next(described) for entry in entries])
+        folders = _folders(top_folders, matcher) if kept.folders is None else kept.folders
+        index = EvidenceIndex(files=files, ignored=ignored, folders=folders, stats=stats)
+        if not kept.same_paths:  # else the cache holds rows of these paths only, as the last run left it
+            cache.keep_only({entry.path for entry in entries})
         settled = not any(facts.analysis.unreadable for facts in known.values())  # a failed read is retried next run
-        mtimes = json.dumps([entry.mtime_ns for entry in entries]).encode()
-        cache.keep_index(basis, LastIndex(fingerprint, mtimes, index.model_dump_json().encode()) if settled else None)
+        cache.keep_index(basis, _kept_record(fingerprint, index, files, entries, top_folders, kept) if settled else None)
     return index
 
 
@@ -492,32 +493,52 @@ def _parsed(index_json: bytes) -> EvidenceIndex | None:
         return None
 
 
-def _unchanged(last: LastIndex | None, entries: list[Entry]) -> dict[str, EvidenceFile]:
-    """The last index's entries of files whose size and mtime_ns are unchanged, by path, without duplicate flags.
+class _Kept(NamedTuple):
+    """What a run that finds changes takes from the last index."""
 
-    Like the cached facts, an entry is keyed by the file's path; the duplicate flags depend on every file.
-    """
-    index = _parsed(last.index_json) if last is not None else None
+    files: dict[str, tuple[EvidenceFile, bytes]]
+    """By path, the entry (duplicate flag included) and JSON of each file whose size and mtime_ns are unchanged."""
+    folders: dict[str, str] | None
+    """The indicator folders, if the top-level folders are unchanged (else None)."""
+    same_paths: bool
+    """The walk found the very paths the last index holds."""
+
+
+_NOTHING_KEPT = _Kept({}, None, False)
+_NOT_MADE = (None, None, None)
+
+
+def _kept(last: LastIndex | None, index: EvidenceIndex | None, entries: list[Entry], top_folders: list[str]) -> _Kept:
+    """What the last index says of the files, by path, that still holds: like the cached facts, an entry is keyed by path."""
     if index is None:
-        return {}
+        return _NOTHING_KEPT
     try:
-        mtimes = json.loads(last.mtimes_json)
-        made = {file.path: ((file.size, mtime_ns), file) for file, mtime_ns in zip(index.files, mtimes, strict=True)}
-    except (ValueError, TypeError):  # not as this code keeps them: every file is described afresh
-        return {}
-    kept = {}
+        layout = Layout.from_json(last.layout_json)
+        pieces = split_files(last.index_json, layout.lengths)
+        made = {file.path: (file, mtime_ns, piece) for file, mtime_ns, piece in zip(index.files, layout.mtimes, pieces, strict=True)}
+    except (ValueError, TypeError, KeyError):  # not as this code keeps them: every file is described afresh
+        return _NOTHING_KEPT
+    files, found = {}, 0
     for entry in entries:
-        key, file = made.get(entry.path, (None, None))
-        if key == entry.key:
-            kept[entry.path] = _without_duplicate(file)
-    return kept
+        file, mtime_ns, piece = made.get(entry.path, _NOT_MADE)
+        if file is not None:
+            found += 1
+            if mtime_ns == entry.mtime_ns and file.size == entry.size:
+                files[entry.path] = file, piece
+    folders = index.folders if layout.top_folders == top_folders else None
+    return _Kept(files, folders, found == len(made) == len(entries))
 
 
-def _without_duplicate(file: EvidenceFile) -> EvidenceFile:
-    """The entry as _describe makes it: _with_duplicates adds the duplicate flag last."""
-    if file.flags and file.flags[-1].code == "duplicate":
-        return file.model_copy(update={"flags": file.flags[:-1]})
-    return file
+def _kept_record(
+    fingerprint: bytes, index: EvidenceIndex, files: list[EvidenceFile], entries: list[Entry], top_folders: list[str], kept: _Kept
+) -> LastIndex:
+    """The index as the cache keeps it: the JSON of each entry taken unchanged from the last index is reused, not made again."""
+    pieces = []
+    for file in files:
+        last_file, piece = kept.files.get(file.path, _NOT_MADE[:2])
+        pieces.append(piece if file is last_file else file.model_dump_json().encode())
+    layout = Layout([entry.mtime_ns for entry in entries], [len(piece) for piece in pieces], top_folders)
+    return LastIndex(fingerprint, layout.to_json(), join_files(pieces, index.model_dump_json(exclude={"files"}).encode()))
 
 
 def _analysed(cache: AnalysisCache, entries: list[Entry], rehash: bool, progress: bool) -> tuple[dict[str, Cached], IndexStats]:
@@ -551,22 +572,24 @@ def _analyse_all(
 ) -> Iterable[tuple[Entry, Analysis]]:
     """Analyse files on a thread pool (hashing and I/O release the GIL), in completion order.
 
-    The embedded date (PDF, EXIF) is read only for files whose name carries no date.
+    The embedded date (PDF, EXIF) is read only for files whose name carries no date. One file with
+    no progress bar (a touched one, say) is read in this thread: starting a pool costs 0.3 ms.
     """
     if not pending:
         return
-    from concurrent.futures import ThreadPoolExecutor, as_completed  # only when something is read
-
     total = sum(entry.size for entry in pending)
     bar = _progress_bar(progress, len(pending), total)
+    if bar is None and len(pending) == 1:
+        [entry] = pending
+        yield entry, _analyse(entry, name_dates)
+        return
+    from concurrent.futures import ThreadPoolExecutor, as_completed  # only when files are read
+
     pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 2)
     try:
         with bar or nullcontext():
             task = bar.add_task(MESSAGES["progress"], total=total) if bar else None
-            futures = {
-                pool.submit(analyse, entry.absolute, entry.key, embedded_date=name_dates[entry.path] is None): entry
-                for entry in pending
-            }
+            futures = {pool.submit(_analyse, entry, name_dates): entry for entry in pending}
             for future in as_completed(futures):
                 entry = futures[future]
                 if bar:
@@ -574,6 +597,11 @@ def _analyse_all(
                 yield entry, future.result()
     finally:
         pool.shutdown(cancel_futures=True)  # on Ctrl-C, stop at the files being read, not after all of them
+
+
+def _analyse(entry: Entry, name_dates: dict[str, FoundDate | None]) -> Analysis:
+    """What one file is; its embedded date only if its name carries none."""
+    return analyse(entry.absolute, entry.key, embedded_date=name_dates[entry.path] is None)
 
 
 def _progress_bar(wanted: bool, count: int, total: int) -> Progress | None:
@@ -710,19 +738,30 @@ def _out_of_period(project: Project, found: FoundDate, source: DateSource) -> Fl
 
 
 def _with_duplicates(files: list[EvidenceFile]) -> list[EvidenceFile]:
-    """Flag every copy of content that appears more than once, naming all the other places."""
+    """Flag every copy of content that appears more than once, naming all the other places.
+
+    An entry from the last index comes with its duplicate flag: it is kept as it is (the same object)
+    while the flag is still right, and only the entries whose flag changes are copied.
+    """
     places: dict[str, list[str]] = defaultdict(list)
     for file in files:
-        if file.size and file.sha256:
+        if file.size and file.sha256:  # an unreadable file has no hash
             places[file.sha256].append(file.path)
     result = []
     for file in files:
-        others = [path for path in places.get(file.sha256, []) if path != file.path] if file.size else []
-        if others:
-            flag = Flag(code="duplicate", message=MESSAGES["duplicate"].format(others="、".join(others)))
-            file = file.model_copy(update={"flags": [*file.flags, flag]})
+        copies = places.get(file.sha256, ()) if file.size else ()
+        wanted = _duplicate_message(file.path, copies) if len(copies) > 1 else None
+        had = file.flags[-1] if file.flags and file.flags[-1].code == "duplicate" else None
+        if (had.message if had else None) != wanted:
+            flags = file.flags[:-1] if had else file.flags
+            file = file.model_copy(update={"flags": [*flags, Flag(code="duplicate", message=wanted)] if wanted else flags})
         result.append(file)
     return result
+
+
+def _duplicate_message(path: str, copies: list[str]) -> str:
+    """The duplicate flag's message for the file at `path`: every other place of its content."""
+    return MESSAGES["duplicate"].format(others="、".join(other for other in copies if other != path))
 
 
 def _folders(top_folders: list[str], matcher: FolderMatcher) -> dict[str, str]:

@@ -2,14 +2,15 @@
 
 An entry is reused only while the file's size and mtime_ns are unchanged; each fact is a column, so
 rows decode without parsing JSON. Beside the rows, the last whole index is kept as JSON with the
-mtime_ns of each of its files and fingerprints of what it was made from: a run that finds nothing
-changed reads that one row instead of a thousand, and one that finds a few files changed describes
-only those. The cache can be deleted at any time; a damaged one (or one written by an older
+mtime_ns of each of its files, the length of each file's JSON in it, the top-level folders and
+fingerprints of what it was made from: a run that finds nothing changed reads that one row instead
+of a thousand, and one that finds a few files changed describes and serialises only those. The cache can be deleted at any time; a damaged one (or one written by an older
 version) is deleted and rebuilt without bothering the office.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Collection, Sequence
 from datetime import date
@@ -19,7 +20,7 @@ from typing import NamedTuple
 from .evidence_dates import FoundDate
 from .sniff import Analysis
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 """Bump when the columns, Analysis or the way either is computed change: older caches are then discarded."""
 
 _COLUMNS = (
@@ -48,7 +49,7 @@ CREATE TABLE IF NOT EXISTS result (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     basis BLOB NOT NULL,
     fingerprint BLOB NOT NULL,
-    mtimes_json BLOB NOT NULL,
+    layout_json BLOB NOT NULL,
     index_json BLOB NOT NULL
 )
 """)
@@ -60,14 +61,59 @@ Key = tuple[int, int]
 """(size, mtime_ns) of a file when it was analysed."""
 
 
+INDEX_HEAD = b'{"files":['
+"""How the JSON of an index (pydantic's compact model_dump_json) starts: its files follow, comma-separated."""
+
+
 class LastIndex(NamedTuple):
-    """The index the last run made, as kept: what it was made from, the mtime_ns of each file, the index itself."""
+    """The index the last run made, as kept: what it was made from, how its files sit in it, the index itself."""
 
     fingerprint: bytes
     """Of the basis (code and configuration) and everything the walk saw."""
-    mtimes_json: bytes
-    """JSON list of the mtime_ns of each file of the index, in the same order."""
+    layout_json: bytes
+    """JSON of a Layout: what the walk saw that the index does not say, and where each file's JSON is."""
     index_json: bytes
+    """The index as EvidenceIndex.model_dump_json writes it: INDEX_HEAD, each file's JSON, then the rest."""
+
+
+class Layout(NamedTuple):
+    """Per file of a kept index (in its order) the mtime_ns and the length of its JSON; and the top-level folders."""
+
+    mtimes: list[int]
+    lengths: list[int]
+    top_folders: list[str]
+
+    def to_json(self) -> bytes:
+        """As kept in LastIndex.layout_json."""
+        return json.dumps(self._asdict(), ensure_ascii=False).encode()
+
+    @classmethod
+    def from_json(cls, text: bytes) -> Layout:
+        """A kept layout; ValueError, TypeError or KeyError if this code did not write it."""
+        found = json.loads(text)
+        return cls(found["mtimes"], found["lengths"], found["top_folders"])
+
+
+def split_files(index_json: bytes, lengths: list[int]) -> list[bytes]:
+    """Each file's JSON in a kept index, cut by the kept lengths; ValueError unless they tile its file list exactly."""
+    if not index_json.startswith(INDEX_HEAD):
+        raise ValueError("not a kept index")
+    pieces, start = [], len(INDEX_HEAD)
+    for length in lengths:
+        end = start + length
+        if index_json[end : end + 1] not in (b",", b"]"):
+            raise ValueError("kept lengths do not match the kept index")
+        pieces.append(index_json[start:end])
+        start = end + 1
+    closing = start - 1 if pieces else start
+    if index_json[closing : closing + 2] != b"],":
+        raise ValueError("kept lengths do not match the kept index")
+    return pieces
+
+
+def join_files(pieces: list[bytes], others: bytes) -> bytes:
+    """An index's JSON from each file's JSON and the JSON object of its other fields (model_dump_json without files)."""
+    return INDEX_HEAD + b",".join(pieces) + b"]," + others[1:]
 
 
 class Cached(NamedTuple):
@@ -108,6 +154,9 @@ class AnalysisCache:
             # No fsync on commit: the cache only saves time. A killed run still leaves a valid file (the
             # rollback journal is kept); a power cut may damage it, and a damaged cache is rebuilt.
             db.execute("PRAGMA synchronous = OFF")
+            # A journal emptied at commit, not deleted: as safe, and a run that writes saves creating and
+            # deleting a file (0.5 ms of a one-file-touched run at 1x).
+            db.execute("PRAGMA journal_mode = TRUNCATE")
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version == 0:  # a new file; an existing one is only read here, so a warm run writes (and syncs) nothing
                 for statement in _SCHEMA:
@@ -162,7 +211,7 @@ class AnalysisCache:
 
     def last_index(self, basis: bytes) -> LastIndex | None:
         """The index the last run made, if it was made by the same code from the same configuration (basis)."""
-        query = "SELECT fingerprint, mtimes_json, index_json FROM result WHERE basis = ?"
+        query = "SELECT fingerprint, layout_json, index_json FROM result WHERE basis = ?"
         try:
             row = self._db.execute(query, (basis,)).fetchone()
         except sqlite3.DatabaseError:  # damaged: the rest of the run finds out and rebuilds
@@ -174,8 +223,14 @@ class AnalysisCache:
         if kept is None:
             self._write(lambda db: db.execute("DELETE FROM result"))
         else:
-            insert = "INSERT OR REPLACE INTO result (id, basis, fingerprint, mtimes_json, index_json) VALUES (1, ?, ?, ?, ?)"
-            self._write(lambda db: db.execute(insert, (basis, *kept)))
+            # An upsert (SQLite 3.24+), not INSERT OR REPLACE: SQLite then rewrites a value of unchanged length in place, page
+            # by page, writing only the pages that differ (one touched file: 0.1 ms instead of 0.7 at 1x).
+            upsert = (
+                "INSERT INTO result (id, basis, fingerprint, layout_json, index_json) VALUES (1, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE"
+                " SET basis = excluded.basis, fingerprint = excluded.fingerprint, layout_json = excluded.layout_json,"
+                " index_json = excluded.index_json"
+            )
+            self._write(lambda db: db.execute(upsert, (basis, *kept)))
 
     def store(self, path: str, cached: Cached) -> None:
         """Record (or replace) what is known about one file."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
@@ -238,10 +239,58 @@ def test_a_new_copy_flags_the_unchanged_original_and_removing_it_clears_the_flag
     assert codes(by_name(build_index(project), "2023年7月 方案.pdf")) == []
 
 
-def test_kept_mtimes_that_do_not_match_the_kept_index_are_ignored(project, tmp_path):
+DAMAGED_LAYOUTS = [
+    '{"mtimes": [1, 2], "lengths": [], "top_folders": []}',  # as many mtimes and lengths as files, else ignored
+    "not json",
+    '{"mtimes": []}',
+]
+
+
+@pytest.mark.parametrize("layout", DAMAGED_LAYOUTS)
+def test_a_kept_layout_that_does_not_match_the_kept_index_is_ignored(project, tmp_path, layout):
     with sqlite3.connect(project.path("output") / CACHE_FILE) as db:
-        db.execute("UPDATE result SET mtimes_json = '[1, 2]'")
+        db.execute("UPDATE result SET layout_json = ?", (layout,))
     touch(project)
     after = build_index(project)
     assert (after.stats.analysed, after.stats.reused) == (1, 4)  # the others from their cached facts
     assert index_json(after, tmp_path / "after.json") == index_json(build_index(project, rehash=True), tmp_path / "full.json")
+
+
+def test_kept_lengths_that_do_not_cut_the_kept_index_into_its_files_are_ignored(project, tmp_path):
+    with sqlite3.connect(project.path("output") / CACHE_FILE) as db:
+        layout = json.loads(db.execute("SELECT layout_json FROM result").fetchone()[0])
+        layout["lengths"][0] += 1
+        layout["lengths"][1] -= 1  # the same total: only the cut between the first two files is wrong
+        db.execute("UPDATE result SET layout_json = ?", (json.dumps(layout),))
+    touch(project)
+    looked_up = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(AnalysisCache, "load", lambda self, paths: looked_up.extend(paths) or {})
+        after = build_index(project)
+    assert len(looked_up) == 5  # every file described afresh (its facts read again, as none were found)
+    assert index_json(after, tmp_path / "after.json") == index_json(build_index(project, rehash=True), tmp_path / "full.json")
+
+
+def test_the_kept_index_is_the_json_pydantic_writes_after_a_change_too(project):
+    copy_again(project)
+    index = build_index(project)
+    with sqlite3.connect(project.path("output") / CACHE_FILE) as db:
+        kept = db.execute("SELECT index_json FROM result").fetchone()[0]
+    assert kept == index.model_dump_json().encode()
+    assert codes(by_name(index, "方案又一份.pdf")) == ["duplicate"]
+
+
+def test_removing_one_of_three_copies_renames_the_others_in_the_flags_of_the_two_left(project, tmp_path):
+    copy_again(project)
+    build_index(project)
+    remove_copy(project)
+    after = build_index(project)
+    assert by_name(after, "2023年7月 方案.pdf").flags[-1].message.count(".pdf") == 1
+    assert index_json(after, tmp_path / "after.json") == index_json(build_index(project, rehash=True), tmp_path / "full.json")
+
+
+def test_a_touched_copy_keeps_the_duplicate_flags_of_both(project):
+    path = folder(project, "item-34", "区卫健委") / "方案副本.pdf"
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1))
+    index = build_index(project)
+    assert codes(by_name(index, "方案副本.pdf"))[-1] == codes(by_name(index, "2023年7月 方案.pdf"))[-1] == "duplicate"
