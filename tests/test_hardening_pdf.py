@@ -39,6 +39,7 @@ from assess.render import appendix
 from assess.render.appendix import AppendixPlan, UnsafeSource, frame_page, open_source
 from assess.render.pdf import back_chapters, dossier_context, manifest_view, render_pdf
 from assess.render.pdfwrite import ObjectWriter
+from assess.render.reuse import EVIDENCE_RECORD
 from test_appendix import make_docx, make_jpeg, make_pdf
 from test_hardening_faults import kill, start_stopped
 from test_pdf_glyphs import missing_glyphs
@@ -365,6 +366,7 @@ def test_a_killed_pdf_build_keeps_the_old_dossier_and_the_next_build_removes_its
     output = project.path("output")
     dossier = build(project, BuildOptions(only=("pdf",))).written["pdf"]
     before = dossier.read_bytes()
+    (output / EVIDENCE_RECORD).unlink()  # else the unchanged dossier is kept, never reaching the assembly
     child = start_stopped(STOP_BEFORE_ASSEMBLY, "-", "build", "--project", str(project.root), "--only", "pdf")
     kill(child)
     [work] = output.glob(".assess-pdf-*")

@@ -336,7 +336,7 @@ def test_the_light_dossier_has_no_appendix(light: Dossier, dossier: Dossier) -> 
 
 def test_no_temporary_files_are_left_beside_the_dossier(dossier: Dossier) -> None:
     assert sorted(p.name for p in dossier.path.parent.iterdir()) == [".cache", dossier.path.name]
-    assert sorted(p.name for p in (dossier.path.parent / ".cache").iterdir()) == ["dossier-layout.json", "dossier-parts"]
+    assert sorted(p.name for p in (dossier.path.parent / ".cache").iterdir()) == ["dossier-evidence.json", "dossier-layout.json", "dossier-parts"]
     cached = sorted(p.name for p in (dossier.path.parent / ".cache" / "dossier-parts").iterdir())
     assert len(cached) == 3 and cached[-1] == "used.json" and cached[0].endswith(".json") and cached[1].endswith(".pdf")  # the HTML part
 

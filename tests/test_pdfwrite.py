@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from decimal import Decimal
 from pathlib import Path
 
@@ -81,3 +82,22 @@ def test_a_failing_disk_is_an_output_failure_not_a_bad_source(tmp_path: Path) ->
 
     with source_document() as source, pytest.raises(pdfwrite.OutputFailed, match="No space left"):
         ObjectWriter(FullDisk()).copy(source.Root, {})
+
+
+@pytest.mark.parametrize("in_kernel", [True, False])
+def test_a_prefix_is_copied_byte_for_byte_with_or_without_copy_file_range(tmp_path: Path, monkeypatch, in_kernel: bool) -> None:
+    old = tmp_path / "old.pdf"
+    old.write_bytes(bytes(range(256)) * 1000)
+    if not in_kernel:  # as across file systems, or where the kernel lacks it
+        monkeypatch.setattr(pdfwrite.os, "copy_file_range", lambda *args: (_ for _ in ()).throw(OSError(errno.EXDEV, "cross-device")))
+    with (tmp_path / "new.pdf").open("wb") as handle:
+        pdfwrite.copy_prefix(old, handle, 200_000)
+        handle.write(b"REST")
+    assert (tmp_path / "new.pdf").read_bytes() == old.read_bytes()[:200_000] + b"REST"
+
+
+def test_a_previous_file_shorter_than_recorded_is_not_copied(tmp_path: Path) -> None:
+    old = tmp_path / "old.pdf"
+    old.write_bytes(b"%PDF-1.7\n")
+    with (tmp_path / "new.pdf").open("wb") as handle, pytest.raises(OSError):
+        pdfwrite.copy_prefix(old, handle, 1000)

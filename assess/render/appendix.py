@@ -12,6 +12,7 @@ the CJK font), links and bookmarks; that skeleton is appended after the evidence
 from __future__ import annotations
 
 import errno
+import functools
 import hashlib
 import io
 import logging
@@ -27,7 +28,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Literal
+from typing import TYPE_CHECKING, BinaryIO, Literal
 
 import img2pdf
 import pikepdf
@@ -40,7 +41,10 @@ from ..assessment import Assessment, IndicatorResult
 from ..errors import AssessError
 from ..evidence import EvidenceFile
 from .fonts import cjk_font_file
-from .pdfwrite import SYNC_BYTES, Numbers, ObjectTable, ObjectWriter, OutputFailed
+from .pdfwrite import SYNC_BYTES, Numbers, ObjectTable, ObjectWriter, OutputFailed, copy_prefix
+
+if TYPE_CHECKING:
+    from .reuse import Prefix
 
 A4 = (595.28, 841.89)
 """A4 portrait in points; landscape sources get A4 landscape."""
@@ -374,6 +378,8 @@ class EvidencePages:
     """Position (in plan.embedded) → error, for files that could not be read and got blank pages instead."""
     font: StampFont | None = None
     """The stamps' font, subset beside the pages (off the layout's critical path) from stamp_texts()."""
+    ends: list[tuple[int, int]] = field(default_factory=list)
+    """Per source, in plan.embedded order: the file's size and object count once its pages were written (see reuse)."""
 
     @property
     def page_sizes(self) -> list[tuple[float, float]]:
@@ -393,17 +399,21 @@ class AppendixFailed(AssessError):
 
 
 @contextmanager
-def appendix_writer(plan: AppendixPlan, target: Path, workdir: Path, max_dpi: int) -> Iterator[Callable[[], EvidencePages]]:
+def appendix_writer(
+    plan: AppendixPlan, target: Path, workdir: Path, max_dpi: int, prefix: Prefix | None = None
+) -> Iterator[Callable[[], EvidencePages]]:
     """Start writing the appendix pages into `target` (the dossier's temporary file); the yielded function waits for them.
 
-    A large appendix is written by a fresh Python process (`python -m assess.render.appendix JOB`),
-    overlapping the HTML layout on a second CPU; a small one is written on demand, in process.
+    When many pages are left to write past `prefix` (copied from the previous dossier), a fresh
+    Python process (`python -m assess.render.appendix JOB`) writes them, overlapping the HTML layout
+    on a second CPU; otherwise they are written on demand, in process.
     """
-    if plan.total_pages < PARALLEL_PAGES:
-        yield lambda: write_evidence(plan, target, max_dpi)
+    copied = len(prefix.evidence.frames) if prefix is not None else 0
+    if plan.total_pages - copied < PARALLEL_PAGES:
+        yield lambda: write_evidence(plan, target, max_dpi, prefix)
         return
     job = workdir / "appendix-job.pickle"
-    job.write_bytes(pickle.dumps((plan, target, max_dpi)))
+    job.write_bytes(pickle.dumps((plan, target, max_dpi, prefix)))
     with (workdir / "appendix-job.log").open("wb") as log:
         process = subprocess.Popen([sys.executable, "-m", "assess.render.appendix", str(job)], stdout=log, stderr=log)
     try:
@@ -424,8 +434,8 @@ def _finished_evidence(process: subprocess.Popen, job: Path) -> EvidencePages:
 
 def _run_job(job: Path) -> None:
     """The appendix process: read the plan, write the pages, leave the result beside the job."""
-    plan, target, max_dpi = pickle.loads(job.read_bytes())
-    job.with_suffix(".result").write_bytes(pickle.dumps(write_evidence(plan, target, max_dpi)))
+    plan, target, max_dpi, prefix = pickle.loads(job.read_bytes())
+    job.with_suffix(".result").write_bytes(pickle.dumps(write_evidence(plan, target, max_dpi, prefix)))
 
 
 def log_unreadable(plan: AppendixPlan, evidence: EvidencePages) -> None:
@@ -435,21 +445,22 @@ def log_unreadable(plan: AppendixPlan, evidence: EvidencePages) -> None:
         LOGGER.warning("%s：%s（%s）", embedded[position].file.path, TEXT["unreadable"], error)
 
 
-def write_evidence(plan: AppendixPlan, target: Path, max_dpi: int) -> EvidencePages:
+def write_evidence(plan: AppendixPlan, target: Path, max_dpi: int, prefix: Prefix | None = None) -> EvidencePages:
     """Write every appendix page into the new file `target`, one source at a time, and return where it all is.
 
-    A file that cannot be read gets blank pages (its planned count), so every page number
-    printed in the HTML part still points at the right page; its stamp says why.
+    The sources `prefix` holds are copied from the previous dossier instead (see reuse); if that
+    copy fails, every source is written. A file that cannot be read gets blank pages (its planned
+    count), so every page number printed in the HTML part still points at the right page; its stamp says why.
     """
-    evidence = EvidencePages()
     img2pdf_logger = logging.getLogger("img2pdf")
     level = img2pdf_logger.level
     img2pdf_logger.setLevel(logging.ERROR)  # its notes (alpha → soft mask, …) are not the office's concern
     try:
         with target.open("wb") as handle, pikepdf.new() as scratch:
+            evidence = _copied(prefix, handle)
             writer = ObjectWriter(handle, evidence.objects, sync_every=SYNC_BYTES)
             framer = scratch.add_blank_page(page_size=A4)
-            for position, placement in enumerate(plan.embedded):
+            for position, placement in enumerate(plan.embedded[len(evidence.ends) :], start=len(evidence.ends)):
                 try:
                     evidence.frames += _write_source(writer, framer, placement, max_dpi)
                 except OutputFailed as failed:
@@ -457,12 +468,29 @@ def write_evidence(plan: AppendixPlan, target: Path, max_dpi: int) -> EvidencePa
                 except Exception as exc:  # noqa: BLE001 - decoders raise many types for a bad file; none may stop the build
                     evidence.unreadable[position] = f"{type(exc).__name__}: {exc}"
                     evidence.frames += [Frame(A4)] * placement.pages
+                evidence.ends.append((writer.table.size, len(writer.table.offsets)))
     except OSError as exc:
         raise AppendixFailed(str(exc)) from exc
     finally:
         img2pdf_logger.setLevel(level)
     evidence.font = build_stamp_font(stamp_texts(plan))
     return evidence
+
+
+def _copied(prefix: Prefix | None, handle: BinaryIO) -> EvidencePages:
+    """The evidence `prefix` holds, copied from the previous dossier into `handle`; none if there is none or the copy fails."""
+    if prefix is None:
+        return EvidencePages()
+    try:
+        copy_prefix(prefix.path, handle, prefix.evidence.objects.size)
+        os.fdatasync(handle.fileno())  # up to a gigabyte left dirty would throttle the writes after it
+    except OSError as exc:
+        LOGGER.info("上次的申报材料无法复用（%s），证明材料页全部重新写入", exc)
+        handle.seek(0)
+        handle.truncate()
+        return EvidencePages()
+    held = prefix.evidence
+    return EvidencePages(ObjectTable(held.objects.size, list(held.objects.offsets)), list(held.frames), dict(held.unreadable), None, list(held.ends))
 
 
 def _write_source(writer: ObjectWriter, framer: pikepdf.Page, placement: Placement, max_dpi: int) -> list[Frame]:
@@ -707,7 +735,7 @@ class StampFont:
 
 def build_stamp_font(texts: Iterable[str]) -> StampFont:
     """Subset the CJK font to the characters of `texts` (plus □, drawn for characters it lacks)."""
-    path, number = _stamp_face()
+    path, number = stamp_face()
     with TTFont(path, fontNumber=number) as face:
         cmap = face.getBestCmap()
         chars = sorted({c for text in texts for c in text if ord(c) in cmap} | {"□"})
@@ -741,7 +769,8 @@ def build_stamp_font(texts: Iterable[str]) -> StampFont:
     return StampFont(codes, widths, program, cff, cid_system, postscript, bbox, ascent, descent)
 
 
-def _stamp_face() -> tuple[Path, int]:
+@functools.cache
+def stamp_face() -> tuple[Path, int]:
     """File and face number of the sans-serif CJK font (the SC face of a collection when there is one)."""
     path = cjk_font_file("Noto Sans CJK SC")
     if path.suffix.lower() not in (".ttc", ".otc"):

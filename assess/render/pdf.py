@@ -50,6 +50,7 @@ from .appendix import (
 from .docx import date_text
 from .fonts import require_cjk_font
 from .layout import Keep, Layout, Layouter, PartJob, PartsCache, Pending, Styles, Written, lay_out_document
+from .reuse import EVIDENCE_RECORD, remember, reusable_prefix
 
 LOGGER = logging.getLogger(__name__)
 
@@ -106,6 +107,7 @@ TEXT = {
     "no_data": "无数据",
     "overdue": "已逾期",
     "no_lead": "未明确牵头单位",
+    "unchanged": "申报材料的内容与上次生成的完全相同，保留原文件",
     "missing_glyphs": "申报材料中有 {count} 个字符在已安装的字体中没有字形，会显示为空白或方框：{chars}。请改用常用字，或安装包含这些字的字体",
 }
 """Chinese wording computed here (fixed headings and labels live in the template), in one place."""
@@ -146,23 +148,42 @@ def render_pdf(
 
     With the build's evidence `manifest`, the dossier lists every evidence file with its SHA-256.
     """
-    guess_file = project.path("output") / LAYOUT_GUESS
-    with atomic_path(target) as temp, work_folder(target.parent, "pdf") as workdir:
-        office_cache = project.path("output") / OFFICE_CACHE
-        plan = plan_appendix(assessment, project.path("evidence"), office_cache) if include_evidence else AppendixPlan()
-        html = HtmlPart(assessment, project, require_cjk_font(), plan, include_evidence, manifest, workdir)
-        with appendix_writer(plan, temp, workdir, max_dpi) as appendix_pages:
-            with html.layouter:
-                front, continued, back, start = settle_page_numbers(html, read_layout_guess(guess_file, html.kind))
-            evidence = appendix_pages() if plan.embedded else EvidencePages()
-        warn_missing_glyphs(front, continued, back)
-        log_unreadable(plan, evidence)
-        with suppress(OutputError):
-            write_json(guess_file, {**read_layout_guesses(guess_file), html.kind: [start - 1, continued.pages]})
-        laid_out = LaidOut(front, start, continued, back, html.chapters)
-        _assemble(laid_out, plan, evidence, temp, document_id(laid_out.files, plan, evidence, max_dpi))
-    html.parts_cache.keep_only(html.kind, [*front.paths, *continued.paths, *back.paths])
+    output = project.path("output")
+    try:
+        with atomic_path(target) as temp, work_folder(target.parent, "pdf") as workdir:
+            plan = plan_appendix(assessment, project.path("evidence"), output / OFFICE_CACHE) if include_evidence else AppendixPlan()
+            prefix = reusable_prefix(output / EVIDENCE_RECORD, target, plan, max_dpi) if plan.embedded else None
+            html = HtmlPart(assessment, project, require_cjk_font(), plan, include_evidence, manifest, workdir)
+            with appendix_writer(plan, temp, workdir, max_dpi, prefix) as appendix_pages:
+                laid_out = _lay_out(html, output / LAYOUT_GUESS)
+                if prefix is not None and prefix.unchanged(laid_out.files, plan, max_dpi):
+                    log_unreadable(plan, prefix.evidence)
+                    raise DossierUnchanged()
+                evidence = appendix_pages() if plan.embedded else EvidencePages()
+            log_unreadable(plan, evidence)
+            dossier_id = document_id(laid_out.files, plan, evidence, max_dpi)
+            _assemble(laid_out, plan, evidence, temp, dossier_id)
+        if evidence.frames:
+            with suppress(OutputError):
+                remember(output / EVIDENCE_RECORD, target, plan, evidence, dossier_id, max_dpi)
+    except DossierUnchanged:
+        LOGGER.info(TEXT["unchanged"])
+    html.parts_cache.keep_only(html.kind, laid_out.files)
     return target
+
+
+class DossierUnchanged(Exception):
+    """The dossier at the target already is the one this build makes: the temporary file is dropped, the old one kept."""
+
+
+def _lay_out(html: HtmlPart, guess_file: Path) -> LaidOut:
+    """The HTML part and the chapters after the appendix, laid out with the right page numbers (the guess kept for next time)."""
+    with html.layouter:
+        front, continued, back, start = settle_page_numbers(html, read_layout_guess(guess_file, html.kind))
+    warn_missing_glyphs(front, continued, back)
+    with suppress(OutputError):
+        write_json(guess_file, {**read_layout_guesses(guess_file), html.kind: [start - 1, continued.pages]})
+    return LaidOut(front, start, continued, back, html.chapters)
 
 
 @dataclass(frozen=True)

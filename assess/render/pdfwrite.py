@@ -4,11 +4,13 @@ pikepdf (QPDF) saves a whole document it holds. The dossier is instead written i
 one file: the appendix process writes the evidence objects as it reads each source, then the
 renderer appends the skeleton (HTML parts, stamps, links, bookmarks) and one cross-reference
 table for both. Objects are copied from pikepdf documents: stream data raw (still compressed),
-every other value as its PDF syntax, references renumbered.
+every other value as its PDF syntax, references renumbered. A rebuild may open the file with the
+previous dossier's unchanged evidence bytes instead (copy_prefix; see reuse).
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import zlib
 from collections.abc import Callable, Iterable
@@ -21,6 +23,9 @@ import pikepdf
 HEADER = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"
 SYNC_BYTES = 64 * 1024 * 1024
 """Written bytes after which the file is flushed to disk (see ObjectWriter.sync_every)."""
+COPY_CHUNK = 64 * 1024 * 1024
+NOT_COPYABLE = {errno.EXDEV, errno.ENOSYS, errno.EOPNOTSUPP, errno.EINVAL}
+"""copy_file_range errors that only mean "not between these files": copied through Python instead."""
 
 Numbers = dict[tuple[int, int], int]
 """Object number in the file being written, by (object, generation) in one source document."""
@@ -119,6 +124,38 @@ class ObjectWriter:
         except OSError as exc:
             raise OutputFailed(str(exc)) from exc
         self.table.size += len(data)
+
+
+def copy_prefix(source: Path, handle: BinaryIO, length: int) -> None:
+    """Copy the first `length` bytes of `source` into the open, empty file `handle`, which then stands after them."""
+    with source.open("rb") as old:
+        if os.fstat(old.fileno()).st_size < length:
+            raise OSError(errno.EIO, f"{source} is shorter than recorded")
+        copied = _copy_in_kernel(old, handle, length)
+        handle.seek(copied)
+        while copied < length:
+            chunk = old.read(min(COPY_CHUNK, length - copied))
+            if not chunk:
+                raise OSError(errno.EIO, f"{source} shrank while it was copied")
+            handle.write(chunk)
+            copied += len(chunk)
+    handle.flush()
+
+
+def _copy_in_kernel(old: BinaryIO, handle: BinaryIO, length: int) -> int:
+    """Bytes copied by copy_file_range (the page cache to the new file, no copy through Python); 0 where it cannot."""
+    copied = 0
+    try:
+        while copied < length:
+            done = os.copy_file_range(old.fileno(), handle.fileno(), min(COPY_CHUNK, length - copied), copied, copied)
+            if not done:
+                break
+            copied += done
+    except OSError as exc:
+        if exc.errno not in NOT_COPYABLE:
+            raise
+    old.seek(copied)
+    return copied
 
 
 def _object_body(obj: pikepdf.Object, reference: Callable[[pikepdf.Object], int]) -> list[bytes]:
