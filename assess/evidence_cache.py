@@ -2,16 +2,16 @@
 
 An entry is reused only while the file's size and mtime_ns are unchanged; each fact is a column, so
 rows decode without parsing JSON. Beside the rows, the last whole index is kept as JSON with the
-mtime_ns of each of its files, the length of each file's JSON in it, the top-level folders and
-fingerprints of what it was made from: a run that finds nothing changed reads that one row instead
+mtime_ns of each of its files, the length of each file's JSON in it, the top-level folders and a
+fingerprint of what it was made from: a run that finds nothing changed reads that one row instead
 of a thousand, and one that finds a few files changed describes and serialises only those. The cache can be deleted at any time; a damaged one (or one written by an older
 version) is deleted and rebuilt without bothering the office.
 """
 
 from __future__ import annotations
 
-import json
 import sqlite3
+from array import array
 from collections.abc import Collection, Sequence
 from datetime import date
 from pathlib import Path
@@ -20,7 +20,7 @@ from typing import NamedTuple
 from .evidence_dates import FoundDate
 from .sniff import Analysis
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 """Bump when the columns, Analysis or the way either is computed change: older caches are then discarded."""
 
 _COLUMNS = (
@@ -49,7 +49,9 @@ CREATE TABLE IF NOT EXISTS result (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     basis BLOB NOT NULL,
     fingerprint BLOB NOT NULL,
-    layout_json BLOB NOT NULL,
+    mtimes BLOB NOT NULL,
+    lengths BLOB NOT NULL,
+    top_folders_json BLOB NOT NULL,
     index_json BLOB NOT NULL
 )
 """)
@@ -70,28 +72,24 @@ class LastIndex(NamedTuple):
 
     fingerprint: bytes
     """Of the basis (code and configuration) and everything the walk saw."""
-    layout_json: bytes
-    """JSON of a Layout: what the walk saw that the index does not say, and where each file's JSON is."""
+    mtimes: bytes
+    """The mtime_ns of each file of the index, in its order (pack_ints)."""
+    lengths: bytes
+    """The length of each file's JSON in index_json, in the same order (pack_ints)."""
+    top_folders_json: bytes
+    """JSON list of the top-level folders the walk saw (the index's folders are made from them alone)."""
     index_json: bytes
     """The index as EvidenceIndex.model_dump_json writes it: INDEX_HEAD, each file's JSON, then the rest."""
 
 
-class Layout(NamedTuple):
-    """Per file of a kept index (in its order) the mtime_ns and the length of its JSON; and the top-level folders."""
+def pack_ints(values: list[int]) -> bytes:
+    """Integers as kept: 64-bit, in this machine's byte order (a tenth of the time of JSON for a thousand mtimes)."""
+    return array("q", values).tobytes()
 
-    mtimes: list[int]
-    lengths: list[int]
-    top_folders: list[str]
 
-    def to_json(self) -> bytes:
-        """As kept in LastIndex.layout_json."""
-        return json.dumps(self._asdict(), ensure_ascii=False).encode()
-
-    @classmethod
-    def from_json(cls, text: bytes) -> Layout:
-        """A kept layout; ValueError, TypeError or KeyError if this code did not write it."""
-        found = json.loads(text)
-        return cls(found["mtimes"], found["lengths"], found["top_folders"])
+def unpack_ints(packed: bytes) -> list[int]:
+    """Kept integers back; ValueError if the bytes are not whole 64-bit integers."""
+    return array("q", packed).tolist()
 
 
 def split_files(index_json: bytes, lengths: list[int]) -> list[bytes]:
@@ -211,7 +209,7 @@ class AnalysisCache:
 
     def last_index(self, basis: bytes) -> LastIndex | None:
         """The index the last run made, if it was made by the same code from the same configuration (basis)."""
-        query = "SELECT fingerprint, layout_json, index_json FROM result WHERE basis = ?"
+        query = "SELECT fingerprint, mtimes, lengths, top_folders_json, index_json FROM result WHERE basis = ?"
         try:
             row = self._db.execute(query, (basis,)).fetchone()
         except sqlite3.DatabaseError:  # damaged: the rest of the run finds out and rebuilds
@@ -226,9 +224,10 @@ class AnalysisCache:
             # An upsert (SQLite 3.24+), not INSERT OR REPLACE: SQLite then rewrites a value of unchanged length in place, page
             # by page, writing only the pages that differ (one touched file: 0.1 ms instead of 0.7 at 1x).
             upsert = (
-                "INSERT INTO result (id, basis, fingerprint, layout_json, index_json) VALUES (1, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE"
-                " SET basis = excluded.basis, fingerprint = excluded.fingerprint, layout_json = excluded.layout_json,"
-                " index_json = excluded.index_json"
+                "INSERT INTO result (id, basis, fingerprint, mtimes, lengths, top_folders_json, index_json)"
+                " VALUES (1, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET basis = excluded.basis,"
+                " fingerprint = excluded.fingerprint, mtimes = excluded.mtimes, lengths = excluded.lengths,"
+                " top_folders_json = excluded.top_folders_json, index_json = excluded.index_json"
             )
             self._write(lambda db: db.execute(upsert, (basis, *kept)))
 

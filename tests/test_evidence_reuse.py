@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import sqlite3
@@ -12,7 +11,7 @@ import pytest
 
 import assess.evidence as evidence
 from assess.evidence import CACHE_FILE, build_index, init_evidence, write_index_json
-from assess.evidence_cache import AnalysisCache
+from assess.evidence_cache import AnalysisCache, pack_ints, unpack_ints
 from assess.project import Project, load_project
 from test_evidence_index import by_name, codes, folder
 from test_sniff import make_jpeg, make_pdf, write
@@ -239,36 +238,40 @@ def test_a_new_copy_flags_the_unchanged_original_and_removing_it_clears_the_flag
     assert codes(by_name(build_index(project), "2023年7月 方案.pdf")) == []
 
 
+def looked_up_after_a_touch(project: Project) -> list[str]:
+    """Touch a file and index: the paths whose cached facts the run looked up (the files it described afresh)."""
+    touch(project)
+    looked_up: list[str] = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(AnalysisCache, "load", lambda self, paths: looked_up.extend(paths) or {})
+        build_index(project)
+    return looked_up
+
+
 DAMAGED_LAYOUTS = [
-    '{"mtimes": [1, 2], "lengths": [], "top_folders": []}',  # as many mtimes and lengths as files, else ignored
-    "not json",
-    '{"mtimes": []}',
+    ("mtimes", pack_ints([1, 2])),  # as many mtimes and lengths as files, else the kept entries are not used
+    ("mtimes", b"not whole integers"),
+    ("lengths", "text"),
+    ("top_folders_json", b"not json"),
 ]
 
 
-@pytest.mark.parametrize("layout", DAMAGED_LAYOUTS)
-def test_a_kept_layout_that_does_not_match_the_kept_index_is_ignored(project, tmp_path, layout):
+@pytest.mark.parametrize(("column", "value"), DAMAGED_LAYOUTS, ids=lambda value: str(value)[:12])
+def test_a_kept_layout_that_does_not_match_the_kept_index_is_ignored(project, tmp_path, column, value):
     with sqlite3.connect(project.path("output") / CACHE_FILE) as db:
-        db.execute("UPDATE result SET layout_json = ?", (layout,))
-    touch(project)
-    after = build_index(project)
-    assert (after.stats.analysed, after.stats.reused) == (1, 4)  # the others from their cached facts
-    assert index_json(after, tmp_path / "after.json") == index_json(build_index(project, rehash=True), tmp_path / "full.json")
+        db.execute(f"UPDATE result SET {column} = ?", (value,))
+    assert len(looked_up_after_a_touch(project)) == 5  # every file described afresh
+    assert index_json(build_index(project), tmp_path / "after.json") == index_json(build_index(project, rehash=True), tmp_path / "full.json")
 
 
 def test_kept_lengths_that_do_not_cut_the_kept_index_into_its_files_are_ignored(project, tmp_path):
     with sqlite3.connect(project.path("output") / CACHE_FILE) as db:
-        layout = json.loads(db.execute("SELECT layout_json FROM result").fetchone()[0])
-        layout["lengths"][0] += 1
-        layout["lengths"][1] -= 1  # the same total: only the cut between the first two files is wrong
-        db.execute("UPDATE result SET layout_json = ?", (json.dumps(layout),))
-    touch(project)
-    looked_up = []
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(AnalysisCache, "load", lambda self, paths: looked_up.extend(paths) or {})
-        after = build_index(project)
-    assert len(looked_up) == 5  # every file described afresh (its facts read again, as none were found)
-    assert index_json(after, tmp_path / "after.json") == index_json(build_index(project, rehash=True), tmp_path / "full.json")
+        lengths = unpack_ints(db.execute("SELECT lengths FROM result").fetchone()[0])
+        lengths[0] += 1
+        lengths[1] -= 1  # the same total: only the cut between the first two files is wrong
+        db.execute("UPDATE result SET lengths = ?", (pack_ints(lengths),))
+    assert len(looked_up_after_a_touch(project)) == 5
+    assert len(looked_up_after_a_touch(project)) == 1  # what that run kept is right again
 
 
 def test_the_kept_index_is_the_json_pydantic_writes_after_a_change_too(project):
@@ -294,3 +297,22 @@ def test_a_touched_copy_keeps_the_duplicate_flags_of_both(project):
     os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1))
     index = build_index(project)
     assert codes(by_name(index, "方案副本.pdf"))[-1] == codes(by_name(index, "2023年7月 方案.pdf"))[-1] == "duplicate"
+
+
+def cached_paths(project: Project) -> set[str]:
+    with sqlite3.connect(project.path("output") / CACHE_FILE) as db:
+        return {path for (path,) in db.execute("SELECT path FROM files")}
+
+
+def test_a_touch_keeps_the_same_paths_so_the_cache_is_not_pruned(project, monkeypatch):
+    before = cached_paths(project)
+    touch(project)
+    monkeypatch.setattr(AnalysisCache, "keep_only", lambda self, paths: pytest.fail("pruned although no path changed"))
+    build_index(project)
+    assert cached_paths(project) == before
+
+
+def test_a_renamed_file_leaves_no_cache_row_under_its_old_name(project):
+    rename(project)
+    index = build_index(project)
+    assert cached_paths(project) == {file.path for file in index.files if file.size}

@@ -35,3 +35,16 @@ def test_memoised_name_dates_are_the_same_value_each_time():
     first = date_from_name("2023年7月-会议纪要")
     assert first == date_from_name("2023年7月-会议纪要")
     assert (first.text, first.precision) == ("2023-07", "month")
+
+
+def test_the_walk_by_path_where_folders_cannot_be_listed_open_finds_the_same(tmp_path, monkeypatch):
+    deep = tmp_path / "1.1" / "区卫健委"
+    deep.mkdir(parents=True)
+    for name in ("照片.jpg", "Thumbs.db", ".hidden"):
+        (deep / name).write_bytes(b"x")
+    (tmp_path / "1.1" / "链接.pdf").symlink_to(deep / "照片.jpg")
+    by_descriptor = walk(tmp_path)
+    monkeypatch.setattr("os.supports_fd", set())  # as on Windows
+    assert walk(tmp_path) == by_descriptor
+    assert [entry.path for entry in by_descriptor[0]] == ["1.1/区卫健委/照片.jpg"]
+    assert by_descriptor[1] == ["1.1/区卫健委/.hidden", "1.1/区卫健委/Thumbs.db", "1.1/链接.pdf"]
