@@ -299,8 +299,10 @@ class Entry(NamedTuple):
     folders: tuple[str, ...]
     """The folders above it, relative to evidence/; every file of one folder shares this tuple."""
     name: str
-    location: str
-    """Where the file is on disk: its folder as walked, a slash and its name (a Path is built only when needed)."""
+    raw_name: str
+    """Its name on disk, undecodable bytes kept as surrogates (the name itself unless misencoded)."""
+    disk_folder: str
+    """Where its folder is on disk, as walked: every file of one folder shares this string."""
     size: int
     mtime: float
     mtime_ns: int
@@ -314,8 +316,8 @@ class Entry(NamedTuple):
 
     @property
     def absolute(self) -> Path:
-        """Where the file is on disk."""
-        return Path(self.location)
+        """Where the file is on disk (a Path is built only when needed)."""
+        return Path(self.disk_folder, self.raw_name)
 
     @property
     def suffix(self) -> str:
@@ -413,7 +415,7 @@ def walk(root: Path) -> tuple[list[Entry], list[str], list[str]]:
                         except OSError:
                             continue
                         files.append(Entry._make((
-                            prefix + name, parts, name, f"{folder}/{raw}", info.st_size, info.st_mtime, info.st_mtime_ns,
+                            prefix + name, parts, name, raw, folder, info.st_size, info.st_mtime, info.st_mtime_ns,
                             misencoded or name != raw,
                         )))
                 elif not entry.is_dir(follow_symlinks=False):  # a symlink or a special file
@@ -490,9 +492,9 @@ def _basis(project: Project, root: Path) -> bytes:
 def _fingerprint(basis: bytes, entries: list[Entry], ignored: list[str], top_folders: list[str]) -> bytes:
     """Everything an index is made from: the basis and what the walk saw, empty folders and ignored entries included.
 
-    Each file counts by its location on disk (so the undecoded name is in it), size and mtime_ns.
+    Each file counts by where it is on disk (its folder and undecoded name), size and mtime_ns.
     """
-    files = [(entry.location, entry.size, entry.mtime_ns) for entry in entries]  # plain tuples pickle 3x faster
+    files = [(entry.disk_folder, entry.raw_name, entry.size, entry.mtime_ns) for entry in entries]  # plain tuples pickle 3x faster
     walked = pickle.dumps((files, ignored, top_folders), protocol=pickle.HIGHEST_PROTOCOL)
     return hashlib.sha256(basis + walked).digest()
 

@@ -110,8 +110,15 @@ def split_files(index_json: bytes, lengths: list[int]) -> list[bytes]:
 
 
 def join_files(pieces: list[bytes], others: bytes) -> bytes:
-    """An index's JSON from each file's JSON and the JSON object of its other fields (model_dump_json without files)."""
-    return INDEX_HEAD + b",".join(pieces) + b"]," + others[1:]
+    """An index's JSON from each file's JSON and the JSON object of its other fields (model_dump_json without files).
+
+    The head and tail are added to the first and last pieces, so the large buffer is made once: adding
+    them to the joined pieces copied it twice more (0.3 ms at 1x).
+    """
+    tail = b"]," + others[1:]
+    if len(pieces) < 2:
+        return INDEX_HEAD + b"".join(pieces) + tail
+    return b",".join([INDEX_HEAD + pieces[0], *pieces[1:-1], pieces[-1] + tail])
 
 
 class Cached(NamedTuple):

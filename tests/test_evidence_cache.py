@@ -138,6 +138,8 @@ def test_kept_file_pieces_join_back_into_the_index_and_wrong_lengths_are_refused
     assert split_files(kept, [12, 13]) == [b'{"path":"a"}', b'{"path":"bc"}']
     assert join_files([b'{"path":"a"}', b'{"path":"bc"}'], b'{"ignored":[],"folders":{}}') == kept
     assert split_files(b'{"files":[],"ignored":[]}', []) == []
+    assert join_files([], b'{"ignored":[]}') == b'{"files":[],"ignored":[]}'
+    assert join_files([b'{"path":"a"}'], b'{"ignored":[]}') == b'{"files":[{"path":"a"}],"ignored":[]}'
     for lengths in ([13, 12], [12], [12, 13, 0], []):
         with pytest.raises(ValueError):
             split_files(kept, lengths)
