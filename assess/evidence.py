@@ -540,18 +540,20 @@ def _kept(last: LastIndex | None, index: EvidenceIndex | None, entries: list[Ent
     if index is None:
         return nothing
     try:
-        pieces = split_files(last.index_json, unpack_ints(last.lengths))
-        mtimes = unpack_ints(last.mtimes)
-        made = {file.path: (file, mtime_ns, piece) for file, mtime_ns, piece in zip(index.files, mtimes, pieces, strict=True)}
+        made = list(zip(index.files, unpack_ints(last.mtimes), split_files(last.index_json, unpack_ints(last.lengths)), strict=True))
         same_folders = json.loads(last.top_folders_json) == top_folders
     except (ValueError, TypeError):  # not as this code keeps it: every file is described afresh
         return nothing
-    rows, found = [], 0
-    for entry in entries:
-        file, mtime_ns, piece = made.get(entry.path, _NOT_MADE)
-        found += file is not None
-        rows.append((file, piece) if mtime_ns == entry.mtime_ns and file.size == entry.size else None)
-    return _Kept(rows, index.folders if same_folders else None, found == len(made) == len(entries))
+    paths = [entry.path for entry in entries]
+    same_paths = paths == [file.path for file in index.files]  # both sorted: the same files, in the same order
+    if not same_paths:  # some added, removed or renamed: the others found by path
+        by_path = {row[0].path: row for row in made}
+        made = [by_path.get(path, _NOT_MADE) for path in paths]
+    rows = [
+        (file, piece) if mtime_ns == entry.mtime_ns and file.size == entry.size else None
+        for entry, (file, mtime_ns, piece) in zip(entries, made)
+    ]
+    return _Kept(rows, index.folders if same_folders else None, same_paths)
 
 
 def _kept_record(
