@@ -4,8 +4,9 @@ An entry is reused only while the file's size and mtime_ns are unchanged; each f
 rows decode without parsing JSON. Beside the rows, the last whole index is kept as JSON with the
 mtime_ns of each of its files, the length of each file's JSON in it, the top-level folders and a
 fingerprint of what it was made from: a run that finds nothing changed reads that one row instead
-of a thousand, and one that finds a few files changed describes and serialises only those. The cache can be deleted at any time; a damaged one (or one written by an older
-version) is deleted and rebuilt without bothering the office.
+of a thousand, and one that finds a few files changed describes and serialises only those. The
+cache can be deleted at any time; a damaged one (or one written by an older version) is deleted
+and rebuilt without bothering the office.
 """
 
 from __future__ import annotations
@@ -159,8 +160,8 @@ class AnalysisCache:
             # No fsync on commit: the cache only saves time. A killed run still leaves a valid file (the
             # rollback journal is kept); a power cut may damage it, and a damaged cache is rebuilt.
             db.execute("PRAGMA synchronous = OFF")
-            # A journal emptied at commit, not deleted: as safe, and a run that writes saves creating and
-            # deleting a file (0.5 ms of a one-file-touched run at 1x).
+            # A journal emptied at commit, not deleted: as safe, and each commit that writes saves creating
+            # and deleting a file (0.1 ms or more).
             db.execute("PRAGMA journal_mode = TRUNCATE")
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version == 0:  # a new file; an existing one is only read here, so a warm run writes (and syncs) nothing
