@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+import pikepdf
 import pytest
 from click.testing import CliRunner
 from test_appendix import evidence_file, make_pdf
@@ -93,6 +94,22 @@ def test_the_glyph_warning_stays_when_nothing_is_laid_out_again(apart, monkeypat
     with caplog.at_level(logging.WARNING):
         apart("here", rows=10**9)
     assert documents == [] and any(RARE in record.getMessage() for record in caplog.records if record.name == pdf.__name__)
+
+
+def test_no_worker_is_started_when_the_html_part_is_cached(apart, monkeypatch, tmp_path):
+    first = apart("here", rows=10**9).path.read_bytes()
+    entries = {pdf_file: _page_count(pdf_file) for pdf_file in (tmp_path / "here" / "output" / pdf.PARTS_CACHE).glob("*.pdf")}
+    front = max(entries, key=entries.get)
+    for cached in entries:
+        if cached != front:  # the batches laid out apart must be laid out again, the HTML part not
+            cached.unlink()
+    monkeypatch.setattr(layout.Layouter, "_submit", lambda self, job: pytest.fail("a worker was started"))
+    assert apart("here", rows=0).path.read_bytes() == first
+
+
+def _page_count(path: Path) -> int:
+    with pikepdf.open(path) as document:
+        return len(document.pages)
 
 
 @pytest.fixture

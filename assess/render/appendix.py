@@ -400,15 +400,16 @@ class AppendixFailed(AssessError):
 
 @contextmanager
 def appendix_writer(
-    plan: AppendixPlan, target: Path, workdir: Path, max_dpi: int, prefix: Prefix | None = None
+    plan: AppendixPlan, target: Path, workdir: Path, max_dpi: int, prefix: Prefix | None = None, beside_layout: bool = True
 ) -> Iterator[Callable[[], EvidencePages]]:
     """Start writing the appendix pages into `target` (the dossier's temporary file); the yielded function waits for them.
 
-    When many pages are left to write past `prefix` (copied from the previous dossier), a fresh
-    Python process (`python -m assess.render.appendix JOB`) writes them, overlapping the HTML layout
-    on a second CPU; otherwise they are written on demand, in process.
+    A large appendix is written by a fresh Python process (`python -m assess.render.appendix JOB`),
+    overlapping the HTML layout on a second CPU; a small one is written on demand, in process. The
+    pages `prefix` copies from the previous dossier count as work only `beside_layout`: with the HTML
+    part cached, the dossier is likely unchanged and kept, and then nothing is copied at all.
     """
-    copied = len(prefix.evidence.frames) if prefix is not None else 0
+    copied = len(prefix.evidence.frames) if prefix is not None and not beside_layout else 0
     if plan.total_pages - copied < PARALLEL_PAGES:
         yield lambda: write_evidence(plan, target, max_dpi, prefix)
         return

@@ -154,8 +154,11 @@ def render_pdf(
             plan = plan_appendix(assessment, project.path("evidence"), output / OFFICE_CACHE) if include_evidence else AppendixPlan()
             prefix = reusable_prefix(output / EVIDENCE_RECORD, target, plan, max_dpi) if plan.embedded else None
             html = HtmlPart(assessment, project, require_cjk_font(), plan, include_evidence, manifest, workdir)
-            with appendix_writer(plan, temp, workdir, max_dpi, prefix) as appendix_pages:
-                laid_out = _lay_out(html, output / LAYOUT_GUESS)
+            guess = read_layout_guess(output / LAYOUT_GUESS, html.kind)
+            laying_out = not html.front_cached(*guess)
+            html.layouter.parallel &= laying_out  # the worker's start (about 2 s) pays off only beside this process's own layout
+            with appendix_writer(plan, temp, workdir, max_dpi, prefix, beside_layout=laying_out) as appendix_pages:
+                laid_out = _lay_out(html, guess, output / LAYOUT_GUESS)
                 if prefix is not None and prefix.unchanged(laid_out.files, plan, max_dpi):
                     log_unreadable(plan, prefix.evidence)
                     raise DossierUnchanged()
@@ -176,10 +179,10 @@ class DossierUnchanged(Exception):
     """The dossier at the target already is the one this build makes: the temporary file is dropped, the old one kept."""
 
 
-def _lay_out(html: HtmlPart, guess_file: Path) -> LaidOut:
-    """The HTML part and the chapters after the appendix, laid out with the right page numbers (the guess kept for next time)."""
+def _lay_out(html: HtmlPart, guess: tuple[int, int], guess_file: Path) -> LaidOut:
+    """The HTML part and the chapters after the appendix, laid out with the right page numbers (the new guess kept in `guess_file`)."""
     with html.layouter:
-        front, continued, back, start = settle_page_numbers(html, read_layout_guess(guess_file, html.kind))
+        front, continued, back, start = settle_page_numbers(html, guess)
     warn_missing_glyphs(front, continued, back)
     with suppress(OutputError):
         write_json(guess_file, {**read_layout_guesses(guess_file), html.kind: [start - 1, continued.pages]})
@@ -248,6 +251,10 @@ class HtmlPart:
     def parallel(self) -> bool:
         """Whether the chapters apart are laid out by a worker process while this one lays out the HTML part."""
         return self.layouter.parallel
+
+    def front_cached(self, start: int, continued_pages: int) -> bool:
+        """Whether the HTML part with these page numbers is in the parts cache (laid out by an earlier build)."""
+        return self.parts_cache.get(self.front_html(start, continued_pages), "") is not None
 
     def write_front(self, start: int, continued_pages: int, keep: Keep) -> Written:
         """The HTML part, with the appendix from page `start` and `continued_pages` of continued tables after it; written (and cached) only if `keep` accepts its page count."""
