@@ -76,6 +76,7 @@ TEXT = {
     "office_timeout": "LibreOffice 转换 {count} 个 Word/Excel 文件超时，未转换的文件不附原件",
     "kind": "此类文件（{kind}）无法嵌入 PDF，请转换为 PDF 或图片后放入",
     "heic": "HEIC 格式照片无法嵌入，请转换为 JPEG 后放入",
+    "not_reused": "上次生成的申报材料无法复用（%s），证明材料页全部重新写入",
     "unreadable": "此文件无法读取（可能已损坏、加密或在生成期间被修改），未能嵌入；请检查后重新生成",
     "page": "第{k}页/共{n}页",
     "footer": "— {n} —",
@@ -486,12 +487,13 @@ def _copied(prefix: Prefix | None, handle: BinaryIO) -> EvidencePages:
         copy_prefix(prefix.path, handle, prefix.evidence.objects.size)
         os.fdatasync(handle.fileno())  # up to a gigabyte left dirty would throttle the writes after it
     except OSError as exc:
-        LOGGER.info("上次的申报材料无法复用（%s），证明材料页全部重新写入", exc)
+        LOGGER.info(TEXT["not_reused"], exc)
         handle.seek(0)
         handle.truncate()
         return EvidencePages()
-    held = prefix.evidence
-    return EvidencePages(ObjectTable(held.objects.size, list(held.objects.offsets)), list(held.frames), dict(held.unreadable), None, list(held.ends))
+    held = prefix.evidence  # copied: this writer appends to its lists
+    objects = ObjectTable(held.objects.size, list(held.objects.offsets))
+    return EvidencePages(objects=objects, frames=list(held.frames), unreadable=dict(held.unreadable), ends=list(held.ends))
 
 
 def _write_source(writer: ObjectWriter, framer: pikepdf.Page, placement: Placement, max_dpi: int) -> list[Frame]:

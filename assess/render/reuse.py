@@ -164,8 +164,3 @@ def remember(record_file: Path, target: Path, plan: AppendixPlan, evidence: Evid
         unreadable=evidence.unreadable,
     )
     write_text(record_file, record.model_dump_json())
-
-
-def forget(record_file: Path) -> None:
-    """Drop the record: the next dossier writes every source (the benchmark measures that)."""
-    record_file.unlink(missing_ok=True)
