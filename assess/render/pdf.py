@@ -50,7 +50,7 @@ from .appendix import (
 from .docx import date_text
 from .fonts import require_cjk_font
 from .layout import Keep, Layout, Layouter, PartJob, PartsCache, Pending, Styles, Written, lay_out_document
-from .reuse import EVIDENCE_RECORD, remember, reusable_prefix
+from .reuse import EVIDENCE_RECORD, remember, reusable_prefix, source_keys
 
 LOGGER = logging.getLogger(__name__)
 
@@ -152,7 +152,8 @@ def render_pdf(
     try:
         with atomic_path(target) as temp, work_folder(target.parent, "pdf") as workdir:
             plan = plan_appendix(assessment, project.path("evidence"), output / OFFICE_CACHE) if include_evidence else AppendixPlan()
-            prefix = reusable_prefix(output / EVIDENCE_RECORD, target, plan, max_dpi) if plan.embedded else None
+            keys = source_keys(plan, max_dpi) if plan.embedded else []
+            prefix = reusable_prefix(output / EVIDENCE_RECORD, target, plan, keys) if keys else None
             html = HtmlPart(assessment, project, require_cjk_font(), plan, include_evidence, manifest, workdir)
             guess = read_layout_guess(output / LAYOUT_GUESS, html.kind)
             laying_out = not html.front_cached(*guess)
@@ -168,7 +169,7 @@ def render_pdf(
             _assemble(laid_out, plan, evidence, temp, dossier_id)
         if evidence.frames:
             with suppress(OutputError):
-                remember(output / EVIDENCE_RECORD, target, plan, evidence, dossier_id, max_dpi)
+                remember(output / EVIDENCE_RECORD, target, keys, evidence, dossier_id)
     except DossierUnchanged:
         LOGGER.info(TEXT["unchanged"])
     html.parts_cache.keep_only(html.kind, laid_out.files)

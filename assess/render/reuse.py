@@ -15,6 +15,7 @@ was written: a dossier opened and saved by another program is never copied from.
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -104,26 +105,28 @@ def _code_and_libraries(max_dpi: int) -> bytes:
     return digest.digest()
 
 
-def _stat_text(path: Path) -> str | None:
-    """Size and mtime_ns of a file, as text (None if it is gone)."""
+def _stat(path: Path) -> os.stat_result | None:
+    """A file's stat (None if it is gone)."""
     try:
-        info = path.stat()
+        return path.stat()
     except OSError:
         return None
-    return f"{info.st_size}:{info.st_mtime_ns}"
+
+
+def _stat_text(path: Path) -> str | None:
+    """Size and mtime_ns of a file, as text (None if it is gone)."""
+    info = _stat(path)
+    return None if info is None else f"{info.st_size}:{info.st_mtime_ns}"
 
 
 def _identity(path: Path) -> tuple[int, int, int] | None:
     """Size, mtime_ns and inode of a file (None if it is gone)."""
-    try:
-        info = path.stat()
-    except OSError:
-        return None
-    return info.st_size, info.st_mtime_ns, info.st_ino
+    info = _stat(path)
+    return None if info is None else (info.st_size, info.st_mtime_ns, info.st_ino)
 
 
-def reusable_prefix(record_file: Path, target: Path, plan: AppendixPlan, max_dpi: int) -> Prefix | None:
-    """The previous dossier at `target`'s leading sources that `plan` has unchanged, if it is still as written."""
+def reusable_prefix(record_file: Path, target: Path, plan: AppendixPlan, keys: list[str | None]) -> Prefix | None:
+    """The previous dossier at `target`'s leading sources that `plan` (with source_keys() `keys`) has unchanged, if it is still as written."""
     try:
         record = EvidenceRecord.model_validate_json(record_file.read_bytes())
     except (OSError, ValidationError):
@@ -131,7 +134,7 @@ def reusable_prefix(record_file: Path, target: Path, plan: AppendixPlan, max_dpi
     if record.dossier != str(target.resolve()) or _identity(target) != tuple(record.identity):
         return None
     sources = 0
-    for old, new in zip(record.keys, source_keys(plan, max_dpi)):
+    for old, new in zip(record.keys, keys):
         if old is None or old != new:
             break
         sources += 1
@@ -141,15 +144,15 @@ def reusable_prefix(record_file: Path, target: Path, plan: AppendixPlan, max_dpi
     frames = sum(placement.pages for placement in plan.embedded[:sources])
     evidence = EvidencePages(
         objects=ObjectTable(size, record.offsets[:objects]),
-        frames=[Frame(tuple(size), form, placement) for size, form, placement in record.frames[:frames]],
+        frames=[Frame(tuple(page_size), form, placement) for page_size, form, placement in record.frames[:frames]],
         unreadable={position: error for position, error in record.unreadable.items() if position < sources},
         ends=record.ends[:sources],
     )
     return Prefix(target, sources, evidence, record.document_id)
 
 
-def remember(record_file: Path, target: Path, plan: AppendixPlan, evidence: EvidencePages, dossier_id: bytes, max_dpi: int) -> None:
-    """Record where the evidence of the dossier just written to `target` lies, for the next build."""
+def remember(record_file: Path, target: Path, keys: list[str | None], evidence: EvidencePages, dossier_id: bytes) -> None:
+    """Record where the evidence of the dossier just written to `target` lies, and the source_keys() it was made from, for the next build."""
     identity = _identity(target)
     if identity is None:
         return
@@ -157,7 +160,7 @@ def remember(record_file: Path, target: Path, plan: AppendixPlan, evidence: Evid
         dossier=str(target.resolve()),
         identity=identity,
         document_id=dossier_id,
-        keys=source_keys(plan, max_dpi),
+        keys=keys,
         ends=evidence.ends,
         offsets=evidence.objects.offsets,
         frames=[(frame.size, frame.form, frame.placement) for frame in evidence.frames],
