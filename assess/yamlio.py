@@ -137,6 +137,48 @@ def _expanded_size(value: Any, limit: int, sizes: dict[int, int] | None = None) 
     return sizes[id(value)]
 
 
+TOO_DEEP = "YAML 嵌套层数过多（方括号、花括号或缩进层层套叠），无法读取，请检查文件内容"
+
+ESCAPE = "双引号中的反斜杠 \\ 转义无效（路径请改用单引号或正斜杠 /）"
+
+SYNTAX_PROBLEMS = {
+    "exceeded maximum nesting depth": TOO_DEEP,
+    "mapping values are not allowed": "此处不能出现冒号（冒号后须有空格；值里含冒号时请给整个值加引号）",
+    "did not find expected ',' or ']'": "方括号 [ ] 没有配对，或列表项之间缺少逗号",
+    "expected ',' or ']'": "方括号 [ ] 没有配对，或列表项之间缺少逗号",
+    "did not find expected ',' or '}'": "花括号 { } 没有配对，或各项之间缺少逗号",
+    "expected ',' or '}'": "花括号 { } 没有配对，或各项之间缺少逗号",
+    "found character that cannot start any token": "出现了不能作为开头的字符（例如制表符 Tab 或 @、`），请改用空格缩进，或给值加引号",
+    "found a tab character": "出现了制表符 Tab，请改用空格缩进",
+    "found unexpected end of stream": "文件在引号或括号闭合之前就结束了，请检查引号和括号是否成对",
+    "did not find expected key": "缩进不一致，或一行中缺少“键: 值”的冒号",
+    "could not find expected ':'": "缺少冒号（应写成“键: 值”）",
+    "did not find expected node content": "此处缺少内容（例如“- ”后面为空或多写了符号）",
+    "did not find expected '-' indicator": "列表项的缩进不一致（各项“- ”应对齐）",
+    "block sequence entries are not allowed": "此处不能出现列表项“- ”，请检查缩进",
+    "found undefined alias": "引用了未定义的别名（*名称），请先用 &名称 定义",
+    "found duplicate anchor": "同一个锚点（&名称）定义了两次",
+    "found unknown escape character": ESCAPE,
+    "expected escape sequence": ESCAPE,
+    "did not find expected hexdecimal number": ESCAPE,
+    "could not determine a constructor for the tag": "使用了不支持的类型标记（以 ! 开头），请删除",
+    "found undefined tag handle": "使用了不支持的类型标记（以 ! 开头），请删除",
+    "unacceptable character": "文件中含有不可见的控制字符，请删除后重试",
+    "control characters are not allowed": "文件中含有不可见的控制字符，请删除后重试",
+    "but found another document": "文件中有多段内容（以 --- 分隔），只应有一段",
+    "<document start>": "顶层内容结束后又出现了内容，请检查缩进",
+}
+"""PyYAML's and libyaml's problem texts, by how they begin, in the Chinese the office reads."""
+
+
+def syntax_message(problem: str) -> str:
+    """Chinese message for a YAML syntax problem: a library's English never reaches the user."""
+    for english, chinese in SYNTAX_PROBLEMS.items():
+        if english in problem:
+            return chinese if chinese == TOO_DEEP else f"YAML 语法错误：{chinese}"
+    return "YAML 语法错误：格式不正确（请检查缩进、冒号和引号）"
+
+
 def load_yaml(path: Path, source: str) -> tuple[Any, list[Finding]]:
     """Parse a YAML file; return its data (None on failure) and the problems found.
 
@@ -155,12 +197,11 @@ def load_yaml(path: Path, source: str) -> tuple[Any, list[Finding]]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        problem = exc.problem or "格式错误"
-        return None, [Finding(path=source, line=line, message=f"YAML 语法错误：{problem}（请检查缩进、冒号和引号）")]
+        return None, [Finding(path=source, line=line, message=syntax_message(exc.problem or ""))]
     except yaml.YAMLError as exc:
-        return None, [Finding(path=source, message=f"YAML 语法错误：{exc}")]
+        return None, [Finding(path=source, message=syntax_message(str(exc)))]
     except RecursionError:
-        return None, [Finding(path=source, message="YAML 嵌套层数过多（方括号、花括号或缩进层层套叠），无法读取，请检查文件内容")]
+        return None, [Finding(path=source, message=TOO_DEEP)]
     finally:
         if loader is not None:
             loader.dispose()

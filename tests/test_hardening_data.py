@@ -56,7 +56,8 @@ def test_anchors_used_as_intended_still_load(huimin):
 
 def test_nesting_too_deep_for_the_parser_is_explained(project_copy):
     write(project_copy, "measures.yaml", "tcm_visit_share: " + "[" * 3000 + "1" + "]" * 3000 + "\n")
-    assert problems(project_copy) == ["data/measures.yaml: YAML 嵌套层数过多（方括号、花括号或缩进层层套叠），无法读取，请检查文件内容"]
+    (found,) = problems(project_copy)  # libyaml names the line; PyYAML's pure-Python reader cannot
+    assert found in (f"data/measures.yaml{line}: YAML 嵌套层数过多（方括号、花括号或缩进层层套叠），无法读取，请检查文件内容" for line in ("", ":1"))
 
 
 def test_data_file_saved_in_gbk_is_named(project_copy):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -65,6 +66,18 @@ def test_both_loaders_name_the_same_line_of_a_syntax_error(tmp_path, text, line,
     assert fast[1][0][1].startswith("YAML 语法错误") and fast[0] is None
 
 
+ENGLISH = re.compile(r"(?<![A-Za-z])(?!YAML|Tab)[A-Za-z]{3,}")
+"""A word of a library's English: only the format's name and the key's name may stand in a message."""
+
+
+@pytest.mark.parametrize("text", [*BROKEN, 'a: "c:\\x"\n', "a\n---\nb\n", "a: !!python/object:os.system 1\n", "a: b\x01c\n"])
+def test_syntax_errors_are_explained_in_chinese_by_both_loaders(tmp_path, text, monkeypatch):
+    path = tmp_path / "broken.yaml"
+    path.write_text(text, encoding="utf-8")
+    for _, findings in load_both(path, monkeypatch):
+        assert findings and not ENGLISH.search(findings[0][1]), findings
+
+
 def test_duplicate_keys_are_found_by_both_loaders(tmp_path, monkeypatch):
     path = tmp_path / "dup.yaml"
     path.write_text("x:\n  a: 1\n  b: 2\n  a: 3\n", encoding="utf-8")
@@ -78,7 +91,7 @@ def test_a_control_character_is_a_message_not_a_traceback(tmp_path, monkeypatch)
     path.write_text("a: b\x01c\n", encoding="utf-8")
     fast, fallback = load_both(path, monkeypatch)
     for data, findings in (fast, fallback):
-        assert data is None and findings[0][1].startswith("YAML 语法错误：unacceptable character #x0001")
+        assert data is None and findings[0][1] == "YAML 语法错误：文件中含有不可见的控制字符，请删除后重试"
 
 
 NESTED_CHILD = """
