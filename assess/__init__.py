@@ -1,8 +1,9 @@
 """assess: builds a district's 全国基层中医药工作示范县（区） self-assessment dossier.
 
-The pipeline, one stage per module: standard (project.load_project) → evidence index
-(evidence.build_index) → assessment (data.load_data, assessment.run_assessment) → renderers
-(render.docx, render.xlsx, render.pdf); assess.build.build runs them in order.
+The pipeline, one subpackage per stage, data flowing one way: inputs (config: the project, the
+standard, the district's data) → evidence (the index of the evidence folder) → assessment
+(verdicts, gaps) → documents (render: Word and the PDF dossier; workbook: Excel, both ways).
+`assess.pipeline.build` runs them in order; `assess.cli` is the command line over it.
 
 Names are imported on first use (PEP 562), so `assess --help` does not pay for openpyxl or the
 engine.
@@ -15,21 +16,21 @@ _EXPORTS = {
     "ExitCode": "errors",
     "Finding": "errors",
     "InvalidInput": "errors",
-    "Project": "project",
-    "load_project": "project",
-    "Indicator": "standard",
-    "Registry": "standard",
-    "Standard": "standard",
-    "Target": "standard",
-    "EvidenceIndex": "evidence",
-    "build_index": "evidence",
-    "DistrictData": "data",
-    "load_data": "data",
-    "Assessment": "assessment",
-    "Verdict": "assessment",
-    "run_assessment": "assessment",
-    "BuildOptions": "build",
-    "BuildResult": "build",
+    "Project": "config.project",
+    "load_project": "config.project",
+    "Indicator": "config.standard",
+    "Registry": "config.standard",
+    "Standard": "config.standard",
+    "Target": "config.standard",
+    "EvidenceIndex": "evidence.index",
+    "build_index": "evidence.index",
+    "DistrictData": "config.data",
+    "load_data": "config.data",
+    "Assessment": "assessment.model",
+    "Verdict": "config.records",
+    "run_assessment": "assessment.engine",
+    "BuildOptions": "pipeline",
+    "BuildResult": "pipeline",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -16,8 +16,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from .errors import AssessError, ExitCode
-from .yamlio import os_error_text
+from assess.errors import AssessError, ExitCode, os_error_text
 
 
 class OutputError(AssessError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from enum import IntEnum
 from pathlib import Path
 
@@ -70,3 +71,15 @@ def by_file_and_line(findings: list[Finding]) -> list[Finding]:
     """Group findings by file (in order of first appearance), then by line, for reading top-down."""
     file_order = {path: index for index, path in reversed(list(enumerate(f.path for f in findings)))}
     return sorted(findings, key=lambda f: (file_order[f.path], f.line or 0))
+
+
+def os_error_text(exc: OSError) -> str:
+    """Chinese wording for the operating-system errors an office actually meets."""
+    return {
+        errno.ENOENT: "文件不存在",
+        errno.EACCES: "没有访问权限",
+        errno.EISDIR: "这是一个文件夹，不是文件",
+        errno.ENOSPC: "磁盘空间不足",
+        errno.EROFS: "磁盘为只读",
+        errno.ELOOP: "这是一个符号链接，不会跟随读取",
+    }.get(exc.errno, exc.strerror or str(exc))

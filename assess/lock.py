@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .atomic import OutputError
-from .errors import AssessError
+from assess.atomic import OutputError
+from assess.errors import AssessError
 
 LOCK_NAME = ".assess.lock"
 

@@ -16,17 +16,33 @@ from pathlib import Path
 
 import pikepdf
 
-from assess.evidence import CACHE_FILE
-from assess.project import Project, load_project
-from assess.render import appendix
+from assess.caches import (
+    DOSSIER_EVIDENCE,
+    DOSSIER_LAYOUT,
+    DOSSIER_PARTS,
+    EVIDENCE_CACHE,
+    OFFICE_PDF,
+)
+from assess.config.project import Project, load_project
+from assess.render.dossier import appendix
+from assess.render.dossier.build import (
+    HtmlPart,
+    read_layout_guess,
+)
+from assess.render.dossier.layout import separate_part_css
 from assess.render.fonts import require_cjk_font
-from assess.render.layout import separate_part_css
-from assess.render.pdf import LAYOUT_GUESS, OFFICE_CACHE, PARTS_CACHE, HtmlPart, read_layout_guess
-from assess.render.reuse import EVIDENCE_RECORD
-
-from .anchors import flush, merge_with_raw_tools, read_all, sha256_pass
-from .synth import District, evidence_files
-from .timing import CliRun, Row, Unavailable, entry, fill, interleave, run_cli, seconds
+from bench.anchors import flush, merge_with_raw_tools, read_all, sha256_pass
+from bench.synth import District, evidence_files
+from bench.timing import (
+    CliRun,
+    Row,
+    Unavailable,
+    entry,
+    fill,
+    interleave,
+    run_cli,
+    seconds,
+)
 
 MIB = 1 << 20
 GIB_IN_MIB = 1024
@@ -76,12 +92,12 @@ class Bench:
 
     def clear_cache(self) -> None:
         """Empty the index cache, so the next index run starts cold."""
-        shutil.rmtree(self.output / CACHE_FILE.parent, ignore_errors=True)
+        shutil.rmtree(self.output / EVIDENCE_CACHE.parent, ignore_errors=True)
 
     def clear_layout_cache(self) -> None:
         """Empty the dossier's parts cache and drop its evidence record, so the next dossier lays out every document and writes every page (the page-number guess stays: one pass each)."""
-        shutil.rmtree(self.output / PARTS_CACHE, ignore_errors=True)
-        (self.output / EVIDENCE_RECORD).unlink(missing_ok=True)
+        shutil.rmtree(self.output / DOSSIER_PARTS, ignore_errors=True)
+        (self.output / DOSSIER_EVIDENCE).unlink(missing_ok=True)
 
     def sha256_seconds(self) -> float:
         """One bare SHA-256 pass; its runs are kept as the anchor of later sums."""
@@ -104,9 +120,9 @@ class Bench:
         digits, not the work.
         """
         prepared = prepare(self)
-        plan = appendix.plan_appendix(prepared.assessment, self.project.path("evidence"), self.output / OFFICE_CACHE)
+        plan = appendix.plan_appendix(prepared.assessment, self.project.path("evidence"), self.output / OFFICE_PDF)
         part = HtmlPart(prepared.assessment, self.project, require_cjk_font(), plan, True, prepared.dossier_options.get("manifest"), self.work)
-        start, continued_pages = read_layout_guess(self.output / LAYOUT_GUESS, part.kind)
+        start, continued_pages = read_layout_guess(self.output / DOSSIER_LAYOUT, part.kind)
         after = start + plan.total_pages
         district = prepared.assessment.district
         documents = [(part.front_html(start, continued_pages), None)]
@@ -128,9 +144,9 @@ class Bench:
 
 def cli_command(name: str) -> None:
     """Check that `assess NAME` exists, so a missing command reads as 'not available', not as a failure."""
-    from assess.cli import cli
+    from assess.cli.app import COMMANDS
 
-    if name not in cli.commands:
+    if name not in COMMANDS:
         raise Unavailable(f"assess {name} 尚未实现")
 
 
@@ -142,7 +158,7 @@ def cli_seconds(bench: Bench, command: str, *args: str) -> float:
 
 def library_index(bench: Bench) -> float:
     """Wall time of build_index() called in this process: no interpreter start-up, no project loading."""
-    build_index = entry("assess.evidence", "build_index")
+    build_index = entry("assess.evidence.index", "build_index")
     return seconds(lambda: build_index(bench.project))
 
 
@@ -239,15 +255,15 @@ class Prepared:
 
 def prepare(bench: Bench) -> Prepared:
     """The district's assessment, and the evidence manifest when render_pdf takes one (as `assess build` passes it)."""
-    build_index = entry("assess.evidence", "build_index")
-    load_data = entry("assess.data", "load_data")
-    run_assessment = entry("assess.assessment", "run_assessment")
+    build_index = entry("assess.evidence.index", "build_index")
+    load_data = entry("assess.config.data", "load_data")
+    run_assessment = entry("assess.assessment.engine", "run_assessment")
     project = load_project(bench.root)
     index = build_index(project)
     assessment = run_assessment(project, index, load_data(project))
     options = {}
-    if "manifest" in inspect.signature(entry("assess.render.pdf", "render_pdf")).parameters:
-        options["manifest"] = entry("assess.manifest", "build_manifest")(index, project)
+    if "manifest" in inspect.signature(entry("assess.render.dossier.build", "render_pdf")).parameters:
+        options["manifest"] = entry("assess.evidence.manifest", "build_manifest")(index, project)
     return Prepared(assessment, options)
 
 
@@ -282,7 +298,7 @@ def render_rows(bench: Bench) -> list[Row]:
             "light": needs_assessment(lambda: dossier_seconds(bench, prepared, out / "dossier-light.pdf", False, pages["light"])),
             "weasyprint": needs_assessment(bench.weasyprint_seconds),
             "docx": needs_assessment(lambda: renderer_seconds("assess.render.docx", "render_docx", bench, prepared.assessment, out / "report.docx")),
-            "xlsx": needs_assessment(lambda: renderer_seconds("assess.render.xlsx", "render_xlsx", bench, prepared.assessment, out / "workbook.xlsx")),
+            "xlsx": needs_assessment(lambda: renderer_seconds("assess.workbook.export", "render_xlsx", bench, prepared.assessment, out / "workbook.xlsx")),
         },
     )
     full, light = rounds["full"], rounds["light"]
@@ -312,10 +328,10 @@ WEASYPRINT_NOTE = "完整申报材料的全部 HTML 文档（前四章、佐证�
 
 def appendix_seconds(bench: Bench, prepared: Prepared, target: Path) -> float:
     """Wall time of the evidence appendix alone, made in this process as render_pdf makes it (after one blank page, stamped, with bookmarks) and flushed to disk."""
-    max_dpi = inspect.signature(entry("assess.render.pdf", "render_pdf")).parameters["max_dpi"].default
+    max_dpi = inspect.signature(entry("assess.render.dossier.build", "render_pdf")).parameters["max_dpi"].default
 
     def make() -> None:
-        plan = appendix.plan_appendix(prepared.assessment, bench.project.path("evidence"), bench.output / OFFICE_CACHE)
+        plan = appendix.plan_appendix(prepared.assessment, bench.project.path("evidence"), bench.output / OFFICE_PDF)
         evidence = appendix.write_evidence(plan, target, max_dpi)
         with pikepdf.new() as pdf:
             pdf.add_blank_page()
@@ -337,7 +353,7 @@ def dossier_seconds(bench: Bench, prepared: Prepared, target: Path, include_evid
     """Wall time of one dossier (full or light), every document laid out (no parts cache); its page count goes into `pages`."""
     from pypdf import PdfReader
 
-    render_pdf = entry("assess.render.pdf", "render_pdf")
+    render_pdf = entry("assess.render.dossier.build", "render_pdf")
     bench.clear_layout_cache()
     elapsed = seconds(lambda: render_pdf(prepared.assessment, bench.project, target, include_evidence=include_evidence, **prepared.dossier_options))
     pages.append(len(PdfReader(target).pages))
@@ -356,7 +372,7 @@ def font_subset_row(bench: Bench, prepared: Prepared | None, problem: Exception 
     try:
         if problem is not None:
             raise problem
-        render_pdf = entry("assess.render.pdf", "render_pdf")
+        render_pdf = entry("assess.render.dossier.build", "render_pdf")
         bench.clear_layout_cache()
         profile = cProfile.Profile()
         profile.runcall(render_pdf, prepared.assessment, bench.project, target, include_evidence=False, **prepared.dossier_options)
@@ -434,7 +450,7 @@ CHANGED_NOTE = "创建办在迎检前每天多次重新生成的情形：缓存�
 
 def library_build(bench: Bench, stages: list[dict[str, float]]) -> float:
     """Wall time of build() in this process on a warm cache; its per-stage seconds go into `stages`."""
-    build = entry("assess.build", "build")
+    build = entry("assess.pipeline", "build")
     results = []
     elapsed = seconds(lambda: results.append(build(bench.project)))
     if results[0].failures:

@@ -17,10 +17,16 @@ from rich.progress import Progress
 from rich.table import Table
 
 from assess.atomic import write_json
-
-from .measurements import Bench, build_rows, index_rows, render_rows, startup_row, subsetter
-from .synth import District, Shape, generate
-from .timing import STATUS_TEXT, Row
+from bench.measurements import (
+    Bench,
+    build_rows,
+    index_rows,
+    render_rows,
+    startup_row,
+    subsetter,
+)
+from bench.synth import District, Shape, generate
+from bench.timing import STATUS_TEXT, Row
 
 REPO = Path(__file__).resolve().parent.parent
 GROUPS = ("startup", "index", "render", "build")

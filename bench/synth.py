@@ -26,10 +26,10 @@ import img2pdf
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from assess.evidence_folders import folder_name
-from assess.project import Project, load_project
+from assess.config.project import Project, load_project
+from assess.config.standard import Indicator
+from assess.evidence.folders import folder_name
 from assess.render.fonts import cjk_font_file
-from assess.standard import Indicator
 
 GENERATOR_VERSION = 2
 STAMP_NAME = "bench-district.json"

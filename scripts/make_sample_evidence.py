@@ -28,8 +28,8 @@ import docx
 import jinja2
 import openpyxl
 import weasyprint
-from markupsafe import escape
 from docx.shared import Pt
+from markupsafe import escape
 from openpyxl.styles import Alignment, Font
 from PIL import Image, ImageDraw, ImageFont
 
@@ -37,9 +37,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from assess.atomic import atomic_path, write_reproducible_zip  # noqa: E402
-from assess.evidence import init_evidence  # noqa: E402
-from assess.evidence_folders import folder_name  # noqa: E402
-from assess.project import Project, load_project  # noqa: E402
+from assess.config.project import Project, load_project  # noqa: E402
+from assess.evidence.folders import folder_name  # noqa: E402
+from assess.evidence.index import init_evidence  # noqa: E402
 from assess.render.fonts import cjk_font_file  # noqa: E402
 
 SERIF = "Noto Serif CJK SC"

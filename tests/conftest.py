@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assess.project import Project, load_project
+from assess.config.project import Project, load_project
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT.parent / "shared" / "seeds"

@@ -19,10 +19,10 @@ from pathlib import Path
 import docx
 import pikepdf
 from PIL import Image
-
-from assess.evidence_folders import folder_name
-from assess.project import Project
 from test_sniff import OLE_MAGIC, ftyp, png_header
+
+from assess.config.project import Project
+from assess.evidence.folders import folder_name
 
 INDICATOR_ID = "org-4"
 """The indicator whose folder receives the corpus."""
@@ -241,7 +241,7 @@ def plant(project: Project) -> Corpus:
 
 def deny_reads(monkeypatch, project: Project) -> None:
     """Make the indexer's reads of DENIED fail as a chmod 000 file does for an ordinary user."""
-    from assess import sniff
+    from assess.evidence import sniff
 
     indicator = next(i for i in project.standard.indicators if i.id == INDICATOR_ID)
     target = project.path("evidence") / folder_name(indicator) / DENIED

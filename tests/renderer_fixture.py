@@ -8,19 +8,21 @@ from __future__ import annotations
 
 from datetime import date
 
-from assess.assessment import (
+from assess.assessment.engine import (
+    category_summaries,
+    department_summaries,
+    project_facts,
+)
+from assess.assessment.model import (
     Assessment,
     Gap,
-    GapStatus,
     IndicatorResult,
     InstitutionCheck,
     TargetResult,
-    Verdict,
-    project_facts,
 )
-from assess.engine import category_summaries, department_summaries
-from assess.evidence import EvidenceFile, Flag
-from assess.project import Project
+from assess.config.project import Project
+from assess.config.records import GapStatus, Verdict
+from assess.evidence.index import EvidenceFile, Flag
 
 CYCLE = [Verdict.MET, Verdict.MET, Verdict.PARTIAL, Verdict.NOT_MET, Verdict.INSUFFICIENT, Verdict.MET, Verdict.NOT_ASSESSED]
 

@@ -16,10 +16,16 @@ import pytest
 from docx import Document as WordDocument
 from PIL import Image, ImageDraw
 
-from assess.evidence import EvidenceFile, Flag
-from assess.render import appendix
-from assess.render.appendix import A4, AppendixPlan, Placement, build_stamp_font, fit_heading, plan_appendix
-
+from assess.evidence.index import EvidenceFile, Flag
+from assess.render.dossier import appendix
+from assess.render.dossier.appendix import (
+    A4,
+    AppendixPlan,
+    Placement,
+    build_stamp_font,
+    fit_heading,
+    plan_appendix,
+)
 
 # --- evidence files a liaison would drop into evidence/ ------------------------------------
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from assess.assessment import TargetResult, Verdict
-from assess.data import Measure
-from assess.engine import Facts, decide, evidence_present
-from assess.evidence import EvidenceFile, Flag
-from assess.roster import Institution
-from assess.standard import Target
-from assess.targets import check_institution, evaluate
+from assess.assessment.engine import Facts, decide, evidence_present
+from assess.assessment.model import TargetResult
+from assess.assessment.targets import check_institution, evaluate
+from assess.config.data import Measure
+from assess.config.records import Verdict
+from assess.config.roster import Institution
+from assess.config.standard import Target
+from assess.evidence.index import EvidenceFile, Flag
 
 SHARE = Target(metric="share", name="中医诊疗人次占比", op=">=", value=35, unit="%")
 GP = Target(metric="gp", name="每万人中医类别全科医生数", op="between", range=(0.6, 0.8), unit="名/万人")

@@ -6,11 +6,12 @@ from datetime import date
 
 import yaml
 
-from assess.assessment import GapStatus, Snapshot, Verdict, run_assessment
-from assess.data import DistrictData, Measure, PlanEntry
-from assess.evidence import EvidenceFile, EvidenceIndex, Flag
-from assess.project import load_project
-from assess.roster import Institution
+from assess.assessment.engine import run_assessment
+from assess.config.data import DistrictData, Measure, PlanEntry
+from assess.config.project import load_project
+from assess.config.records import GapStatus, Snapshot, Verdict
+from assess.config.roster import Institution
+from assess.evidence.index import EvidenceFile, EvidenceIndex, Flag
 
 
 def filed(indicator_id: str, name: str, *flags: str, kind: str = "pdf") -> EvidenceFile:

@@ -13,10 +13,18 @@ from click.testing import CliRunner
 from PIL import Image
 from pypdf import PdfReader
 
+from assess.evidence.folders import FolderMatcher
 from bench.run import main
-from assess.evidence_folders import FolderMatcher
 from bench.synth import Shape, evidence_files, generate, plan
-from bench.timing import PEAK_HELPER, CliFailed, Row, Unavailable, entry, interleave, run_cli
+from bench.timing import (
+    PEAK_HELPER,
+    CliFailed,
+    Row,
+    Unavailable,
+    entry,
+    interleave,
+    run_cli,
+)
 
 TINY = Shape(files=8, pdf_share=0.5, pdf_pages=(2, 3), dpi=(20, 30))
 
@@ -103,7 +111,7 @@ def test_a_missing_function_is_unavailable_but_a_broken_module_fails(tmp_path, m
     with pytest.raises(Unavailable, match="尚未实现"):
         entry("assess.render.no_such_module", "render")
     with pytest.raises(Unavailable, match="尚未实现"):
-        entry("assess.evidence", "no_such_function")
+        entry("assess.evidence.index", "no_such_function")
     (tmp_path / "bench_broken_module.py").write_text("import no_such_dependency\n", encoding="utf-8")
     monkeypatch.syspath_prepend(str(tmp_path))
     with pytest.raises(ModuleNotFoundError):

@@ -11,10 +11,10 @@ from docx import Document
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from assess.build import BuildOptions, build
 from assess.cli import cli
+from assess.config.project import load_project
 from assess.errors import ExitCode
-from assess.project import load_project
+from assess.pipeline import BuildOptions, build
 
 
 @pytest.fixture(scope="module")

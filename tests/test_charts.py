@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from PIL import Image
 
-from assess.assessment import Snapshot, Verdict
+from assess.config.records import Snapshot, Verdict
 from assess.render.charts import (
     DPI,
     VERDICT_COLOURS,

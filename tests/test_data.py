@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from assess.assessment import GapStatus, Verdict
-from assess.coerce import parse_count, parse_date, parse_mark, parse_number
-from assess.data import load_data
+from assess.config.coerce import parse_count, parse_date, parse_mark, parse_number
+from assess.config.data import load_data
+from assess.config.project import load_project
+from assess.config.records import GapStatus, Verdict
 from assess.errors import InvalidInput
-from assess.project import load_project
 
 
 def write(root: Path, name: str, text: str) -> Path:

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-
-from assess.data import load_data
-from assess.project import load_project
 from test_data import problems
+
+from assess.config.data import load_data
+from assess.config.project import load_project
 
 HEADER = ["序号", "机构名称", "机构类型", "街道/镇", "中医科", "中药房", "中医馆", "中医阁", "中医药服务场所设备",
           "接入中医馆健康信息平台", "适宜技术类数", "适宜技术项数", "中医药人员数", "备注"]

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import click
 import pytest
 
 from assess.cli import cli
 
-COMMANDS = sorted(cli.commands)
+COMMANDS = sorted(cli.list_commands(click.Context(cli)))
 
 
 @pytest.mark.parametrize("name", COMMANDS)
 def test_command_has_help(name):
-    command = cli.commands[name]
+    command = cli.get_command(click.Context(cli), name)
     assert command.help, f"命令 {name} 缺少帮助文字"
     for param in command.params:
         if param.param_type_name == "option" and param.name != "help":

@@ -15,8 +15,9 @@ from docx import Document
 from docx.oxml.ns import qn
 from docx.shared import Length
 
-from assess.assessment import GapStatus, Verdict
-from assess.render.docx import TemplateProblem, chinese_number, date_text, render_docx, report_context
+from assess.config.records import GapStatus, Verdict
+from assess.render.docx import TemplateProblem, render_docx, report_context
+from assess.render.text import chinese_number, date_text
 
 HEADINGS = ["一、基本情况", "二、主要做法与成效", "三、对照标准自评结果", "四、存在问题", "五、下一步整改打算"]
 THEME_ATTRIBUTES = [qn(f"w:{name}") for name in ("asciiTheme", "hAnsiTheme", "eastAsiaTheme", "cstheme")]

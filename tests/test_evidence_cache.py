@@ -10,19 +10,20 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-
-from assess.evidence import CACHE_FILE, build_index, init_evidence
-from assess.evidence_cache import SCHEMA_VERSION
-from assess.project import Project, load_project
 from test_sniff import make_jpeg, make_pdf
+
+from assess.caches import EVIDENCE_CACHE
+from assess.config.project import Project, load_project
+from assess.evidence.cache import SCHEMA_VERSION
+from assess.evidence.index import build_index, init_evidence
 
 # Runs build_index in a fresh interpreter, failing on any file read or name parsed, and prints the result.
 WARM_CHILD = """
 import json, sys
 from pathlib import Path
-import assess.evidence as evidence
-import assess.sniff as sniff
-from assess.project import load_project
+import assess.evidence.index as evidence
+import assess.evidence.sniff as sniff
+from assess.config.project import load_project
 
 def refuse(*args):
     raise AssertionError(f"unexpected work: {args}")
@@ -64,7 +65,7 @@ def test_warm_run_in_a_new_process_reads_no_file_and_parses_no_name(project):
 
 
 def test_cache_written_by_an_older_version_is_rebuilt_silently(project):
-    cache = project.path("output") / CACHE_FILE
+    cache = project.path("output") / EVIDENCE_CACHE
     cache.parent.mkdir(parents=True)
     with sqlite3.connect(cache) as db:
         db.execute("CREATE TABLE files (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, analysis TEXT)")
@@ -78,7 +79,7 @@ def test_cache_written_by_an_older_version_is_rebuilt_silently(project):
 
 def test_a_row_that_does_not_decode_is_read_again(project):
     first = build_index(project)
-    with sqlite3.connect(project.path("output") / CACHE_FILE) as db:
+    with sqlite3.connect(project.path("output") / EVIDENCE_CACHE) as db:
         db.execute("UPDATE files SET name_date = 'not a date' WHERE path LIKE '%IMG_%'")
         db.execute("DELETE FROM result")  # else nothing changed and the rows are not consulted
     again = build_index(project)
@@ -90,7 +91,7 @@ def test_a_row_that_does_not_decode_is_read_again(project):
 
 def test_a_warm_run_does_not_write_the_cache(project):
     build_index(project)
-    cache = project.path("output") / CACHE_FILE
+    cache = project.path("output") / EVIDENCE_CACHE
     before = cache.stat().st_mtime_ns, cache.read_bytes()
     build_index(project)
     assert (cache.stat().st_mtime_ns, cache.read_bytes()) == before
@@ -99,8 +100,8 @@ def test_a_warm_run_does_not_write_the_cache(project):
 def test_a_cache_folder_deleted_mid_run_does_not_stop_the_index(project, monkeypatch):
     import shutil
 
-    import assess.evidence as evidence
-    from assess.evidence_cache import AnalysisCache
+    import assess.evidence.index as evidence
+    from assess.evidence.cache import AnalysisCache
 
     real_store = AnalysisCache.store
     stored = []
@@ -108,7 +109,7 @@ def test_a_cache_folder_deleted_mid_run_does_not_stop_the_index(project, monkeyp
     def delete_folder_then_store(self, *args):
         stored.append(args[0])
         if len(stored) == 2:
-            shutil.rmtree(project.path("output") / CACHE_FILE.parent)  # another run, or the office, clearing output/
+            shutil.rmtree(project.path("output") / EVIDENCE_CACHE.parent)  # another run, or the office, clearing output/
         real_store(self, *args)
 
     monkeypatch.setattr(evidence, "COMMIT_EVERY", 1)
@@ -121,18 +122,18 @@ def test_a_cache_folder_deleted_mid_run_does_not_stop_the_index(project, monkeyp
 
 
 def test_cached_facts_of_more_files_than_one_query_takes_are_all_found(project, monkeypatch):
-    import assess.evidence_cache as evidence_cache
+    import assess.evidence.cache as evidence_cache
 
     build_index(project)
     monkeypatch.setattr(evidence_cache, "PATHS_PER_QUERY", 2)
-    with sqlite3.connect(project.path("output") / CACHE_FILE) as db:
+    with sqlite3.connect(project.path("output") / EVIDENCE_CACHE) as db:
         db.execute("DELETE FROM result")  # the rows are consulted for every file
     again = build_index(project)
     assert (again.stats.analysed, again.stats.reused) == (0, 3)
 
 
 def test_kept_file_pieces_join_back_into_the_index_and_wrong_lengths_are_refused():
-    from assess.evidence_cache import join_files, split_files
+    from assess.evidence.cache import join_files, split_files
 
     kept = b'{"files":[{"path":"a"},{"path":"bc"}],"ignored":[],"folders":{}}'
     assert split_files(kept, [12, 13]) == [b'{"path":"a"}', b'{"path":"bc"}']

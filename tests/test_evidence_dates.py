@@ -6,7 +6,12 @@ from datetime import date
 
 import pytest
 
-from assess.evidence_dates import FoundDate, date_from_name, parse_exif_date, parse_pdf_date
+from assess.evidence.dates import (
+    FoundDate,
+    date_from_name,
+    parse_exif_date,
+    parse_pdf_date,
+)
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assess.evidence_folders import FolderMatcher, department_of, folder_name
-from assess.project import load_project
+from assess.config.project import load_project
+from assess.evidence.folders import FolderMatcher, department_of, folder_name
 
 
 @pytest.fixture(scope="module")

@@ -12,13 +12,19 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
-from assess.cli import cli
-from assess.errors import ExitCode
-from assess.evidence import CACHE_FILE, GUIDE_FILE, build_index, init_evidence, write_index_json
-from assess.evidence_folders import folder_name
-from assess.project import Project, load_project
 from test_sniff import OLE_MAGIC, make_jpeg, make_pdf, make_zip, write
+
+from assess.caches import EVIDENCE_CACHE
+from assess.cli import cli
+from assess.config.project import Project, load_project
+from assess.errors import ExitCode
+from assess.evidence.folders import folder_name
+from assess.evidence.index import (
+    GUIDE_FILE,
+    build_index,
+    init_evidence,
+    write_index_json,
+)
 
 
 @pytest.fixture
@@ -246,7 +252,7 @@ def test_changed_content_is_picked_up(project):
 
 
 def cached_paths(project: Project) -> list[str]:
-    with sqlite3.connect(project.path("output") / CACHE_FILE) as db:
+    with sqlite3.connect(project.path("output") / EVIDENCE_CACHE) as db:
         return [row[0] for row in db.execute("SELECT path FROM files ORDER BY path")]
 
 
@@ -268,7 +274,7 @@ def test_rehash_reads_everything_again(project):
 
 def test_damaged_cache_is_rebuilt_silently(project):
     make_pdf(folder(project, "org-4") / "a.pdf")
-    cache = project.path("output") / CACHE_FILE
+    cache = project.path("output") / EVIDENCE_CACHE
     cache.parent.mkdir(parents=True)
     cache.write_bytes(b"this is not a database" * 100)
     index = build_index(project)
@@ -381,7 +387,7 @@ def test_index_without_evidence_folder_says_how_to_start(project_copy):
 
 
 def test_progress_bar_only_for_long_runs_on_a_terminal(monkeypatch):
-    from assess import evidence
+    from assess.evidence import index as evidence
 
     assert evidence._progress_bar(True, 10_000, 0) is None  # pytest's stderr is not a terminal
     monkeypatch.setenv("FORCE_COLOR", "1")
@@ -392,7 +398,7 @@ def test_progress_bar_only_for_long_runs_on_a_terminal(monkeypatch):
 
 
 def test_a_long_run_with_progress_gives_the_same_index(project, monkeypatch):
-    from assess import evidence
+    from assess.evidence import index as evidence
 
     for n in range(3):
         make_pdf(folder(project, "org-4") / f"{n}.pdf", pages=n + 1)
@@ -422,7 +428,7 @@ def test_symlinks_are_listed_not_followed(project, tmp_path_factory):
 
 
 def test_init_stops_when_evidence_is_a_file(project_copy):
-    from assess.evidence import EvidenceFolderError
+    from assess.evidence.index import EvidenceFolderError
 
     write(project_copy / "evidence", b"not a folder")
     with pytest.raises(EvidenceFolderError, match="是一个文件，不是文件夹"):
@@ -430,7 +436,7 @@ def test_init_stops_when_evidence_is_a_file(project_copy):
 
 
 def test_work_done_before_an_interruption_is_kept(project, monkeypatch):
-    from assess.evidence_cache import AnalysisCache
+    from assess.evidence.cache import AnalysisCache
 
     for n in range(4):
         make_pdf(folder(project, "org-4") / f"{n}.pdf", pages=n + 1)

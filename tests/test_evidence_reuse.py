@@ -8,13 +8,18 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-
-import assess.evidence as evidence
-from assess.evidence import CACHE_FILE, build_index, init_evidence, write_index_json
-from assess.evidence_cache import AnalysisCache, pack_ints, unpack_ints
-from assess.project import Project, load_project
 from test_evidence_index import by_name, codes, folder
 from test_sniff import make_jpeg, make_pdf, write
+
+import assess.evidence.index as evidence
+from assess.caches import EVIDENCE_CACHE
+from assess.config.project import Project, load_project
+from assess.evidence.cache import AnalysisCache, pack_ints, unpack_ints
+from assess.evidence.index import (
+    build_index,
+    init_evidence,
+    write_index_json,
+)
 
 
 @pytest.fixture
@@ -147,7 +152,7 @@ def test_a_changed_department_list_changes_the_department(project):
 def test_an_index_made_by_other_code_is_not_reused(project, monkeypatch):
     monkeypatch.setitem(evidence.MESSAGES, "empty", "新版说明：文件为空")
     assert by_name(build_index(project), "空.pdf").flags[0].message != "新版说明：文件为空"  # same code stamp: reused
-    monkeypatch.setattr(evidence, "_code_stamp", lambda: [("evidence.py", 1, 2)])  # as after an upgrade
+    monkeypatch.setattr(evidence, "INDEX_CODE", (*evidence.INDEX_CODE, "assess.caches"))  # other code, as after an upgrade
     assert by_name(build_index(project), "空.pdf").flags[0].message == "新版说明：文件为空"
 
 
@@ -163,7 +168,7 @@ def test_a_copied_project_follows_its_own_files(project, tmp_path):
 
 def test_a_damaged_kept_index_is_rebuilt_silently(project):
     first = build_index(project)
-    with sqlite3.connect(project.path("output") / CACHE_FILE) as db:
+    with sqlite3.connect(project.path("output") / EVIDENCE_CACHE) as db:
         db.execute("UPDATE result SET index_json = '{\"files\": [1]}'")
     again = build_index(project)
     assert again.files == first.files
@@ -183,7 +188,7 @@ def test_the_hostile_tree_reused_writes_the_same_json_as_a_full_rebuild(project,
 
 
 def test_an_unreadable_file_is_not_reused_but_read_again(project, monkeypatch):
-    from assess import sniff
+    from assess.evidence import sniff
 
     path = make_pdf(folder(project, "org-5") / "2023年9月 总结.pdf", pages=6)
     monkeypatch.setattr(sniff, "open_readonly", lambda target: (_ for _ in ()).throw(PermissionError(13, "denied")))
@@ -258,14 +263,14 @@ DAMAGED_LAYOUTS = [
 
 @pytest.mark.parametrize(("column", "value"), DAMAGED_LAYOUTS, ids=lambda value: str(value)[:12])
 def test_a_kept_layout_that_does_not_match_the_kept_index_is_ignored(project, tmp_path, column, value):
-    with sqlite3.connect(project.path("output") / CACHE_FILE) as db:
+    with sqlite3.connect(project.path("output") / EVIDENCE_CACHE) as db:
         db.execute(f"UPDATE result SET {column} = ?", (value,))
     assert len(looked_up_after_a_touch(project)) == 5  # every file described afresh
     assert index_json(build_index(project), tmp_path / "after.json") == index_json(build_index(project, rehash=True), tmp_path / "full.json")
 
 
 def test_kept_lengths_that_do_not_cut_the_kept_index_into_its_files_are_ignored(project, tmp_path):
-    with sqlite3.connect(project.path("output") / CACHE_FILE) as db:
+    with sqlite3.connect(project.path("output") / EVIDENCE_CACHE) as db:
         lengths = unpack_ints(db.execute("SELECT lengths FROM result").fetchone()[0])
         lengths[0] += 1
         lengths[1] -= 1  # the same total: only the cut between the first two files is wrong
@@ -277,7 +282,7 @@ def test_kept_lengths_that_do_not_cut_the_kept_index_into_its_files_are_ignored(
 def test_the_kept_index_is_the_json_pydantic_writes_after_a_change_too(project):
     copy_again(project)
     index = build_index(project)
-    with sqlite3.connect(project.path("output") / CACHE_FILE) as db:
+    with sqlite3.connect(project.path("output") / EVIDENCE_CACHE) as db:
         kept = db.execute("SELECT index_json FROM result").fetchone()[0]
     assert kept == index.model_dump_json().encode()
     assert codes(by_name(index, "方案又一份.pdf")) == ["duplicate"]
@@ -300,7 +305,7 @@ def test_a_touched_copy_keeps_the_duplicate_flags_of_both(project):
 
 
 def cached_paths(project: Project) -> set[str]:
-    with sqlite3.connect(project.path("output") / CACHE_FILE) as db:
+    with sqlite3.connect(project.path("output") / EVIDENCE_CACHE) as db:
         return {path for (path,) in db.execute("SELECT path FROM files")}
 
 

@@ -9,7 +9,7 @@ import pikepdf
 import pytest
 from weasyprint import HTML
 
-from assess.render.fetcher import ProjectFetcher, RefusedURL
+from assess.render.dossier.fetcher import ProjectFetcher, RefusedURL
 
 
 @pytest.fixture

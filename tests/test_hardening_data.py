@@ -15,14 +15,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
-from assess.cli import cli
-from assess.coerce import parse_date
-from assess.data import load_data
-from assess.errors import ExitCode
-from assess.project import load_project
 from test_data import problems, write
 from test_import_xlsx import edit, project, rendered, run  # noqa: F401 - fixtures of the workbook round trip
+
+from assess.cli import cli
+from assess.config.coerce import parse_date
+from assess.config.data import load_data
+from assess.config.project import load_project
+from assess.errors import ExitCode
 
 LAUGHS = "\n".join(
     [

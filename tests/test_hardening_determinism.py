@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from docx import Document
 from openpyxl import load_workbook
+from test_hardening_evidence import copy_sample
 
 from assess.atomic import ZIP_EPOCH, document_time
-from test_hardening_evidence import copy_sample
 
 EPOCH = 1719705600
 """2024-06-30 00:00:00 UTC."""

@@ -9,21 +9,22 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from urllib.parse import unquote
 
+import hostile
 import pytest
 from click.testing import CliRunner
 from docx import Document
 from openpyxl import load_workbook
-from urllib.parse import unquote
-
-import hostile
-from assess import sniff
-from assess.cli import cli
-from assess.errors import ExitCode
-from assess.evidence import CACHE_FILE, build_index
-from assess.evidence_folders import folder_name
-from assess.project import Project, load_project
 from test_sniff import make_pdf
+
+from assess.caches import EVIDENCE_CACHE
+from assess.cli import cli
+from assess.config.project import Project, load_project
+from assess.errors import ExitCode
+from assess.evidence import sniff
+from assess.evidence.folders import folder_name
+from assess.evidence.index import build_index
 
 SAMPLE_PARTS = ("standards", "evidence", "data", "templates")
 
@@ -232,5 +233,5 @@ def test_a_failed_read_leaves_no_cache_entry(one_pdf, monkeypatch):
     project, _ = one_pdf
     monkeypatch.setattr(sniff, "open_readonly", lambda target: (_ for _ in ()).throw(PermissionError(13, "denied")))
     build_index(project)
-    with sqlite3.connect(project.path("output") / CACHE_FILE) as db:
+    with sqlite3.connect(project.path("output") / EVIDENCE_CACHE) as db:
         assert db.execute("SELECT count(*) FROM files").fetchone() == (0,)

@@ -20,16 +20,17 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from test_hardening_evidence import copy_sample
 
 from assess import atomic
 from assess.atomic import STALE_AFTER, remove_stale_temps
+from assess.caches import EVIDENCE_CACHE
 from assess.cli import cli
+from assess.config.project import Project, load_project
 from assess.errors import ExitCode
-from assess.evidence import CACHE_FILE, build_index
-from assess.evidence_folders import folder_name
+from assess.evidence.folders import folder_name
+from assess.evidence.index import build_index
 from assess.lock import project_lock
-from assess.project import Project, load_project
-from test_hardening_evidence import copy_sample
 
 DOCUMENTS = ["--only", "docx", "--only", "xlsx"]
 
@@ -56,8 +57,8 @@ zipfile.ZipFile.writestr = writestr_then_stop
 """
 
 STOP_MID_CACHE = """
-import assess.evidence as evidence
-from assess.evidence_cache import AnalysisCache
+import assess.evidence.index as evidence
+from assess.evidence.cache import AnalysisCache
 evidence.COMMIT_EVERY = 100
 real_store = AnalysisCache.store
 stored = []
@@ -215,7 +216,7 @@ def many_files(project_copy) -> Project:
 def test_cache_survives_an_index_killed_mid_write(many_files):
     project = many_files
     child = start_stopped(STOP_MID_CACHE, "-", "index", "--project", str(project.root))
-    cache = project.path("output") / CACHE_FILE
+    cache = project.path("output") / EVIDENCE_CACHE
     assert Path(f"{cache}-journal").exists()  # killed inside an open write transaction
     kill(child)
     again = build_index(project)
@@ -228,7 +229,7 @@ def test_cache_survives_an_index_killed_mid_write(many_files):
 def test_truncated_cache_is_rebuilt_silently(many_files):
     project = many_files
     first = build_index(project)
-    cache = project.path("output") / CACHE_FILE
+    cache = project.path("output") / EVIDENCE_CACHE
     cache.write_bytes(cache.read_bytes()[: cache.stat().st_size // 2])
     again = build_index(project)
     assert again.files == first.files

@@ -7,18 +7,22 @@ import json
 import os
 from pathlib import Path
 
+import hostile
 import pytest
 from click.testing import CliRunner
-
-import hostile
-from assess import sniff
-from assess.build import BuildOptions, build
-from assess.cli import cli
-from assess.errors import ExitCode
-from assess.evidence import build_index
-from assess.manifest import MANIFEST_FILE, build_manifest, fingerprint, load_manifest
-from assess.project import Project, load_project
 from test_hardening_evidence import copy_sample
+
+from assess.cli import cli
+from assess.config.project import Project, load_project
+from assess.errors import ExitCode
+from assess.evidence import sniff
+from assess.evidence.index import build_index
+from assess.evidence.manifest import (
+    MANIFEST_FILE,
+    fingerprint,
+    load_manifest,
+)
+from assess.pipeline import BuildOptions, build
 
 
 @pytest.fixture

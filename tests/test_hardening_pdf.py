@@ -21,37 +21,54 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import hostile
 import pdfplumber
 import pikepdf
 import pypdf
 import pytest
-
-import hostile
-from assess.assessment import run_assessment
-from assess.atomic import STALE_AFTER, remove_stale_temps
-from assess.build import BuildOptions, build
-from assess.data import load_data
-from assess.evidence import build_index
-from assess.evidence_folders import folder_name
-from assess.manifest import MANIFEST_FILE, Manifest, ManifestFile, build_manifest, fingerprint, load_manifest
-from assess.project import Project, load_project
-from assess.render import appendix
-from assess.render.appendix import AppendixPlan, UnsafeSource, frame_page, open_source
-from assess.render.pdf import back_chapters, dossier_context, manifest_view, render_pdf
-from assess.render.pdfwrite import ObjectWriter
-from assess.render.reuse import EVIDENCE_RECORD
 from test_appendix import make_docx, make_jpeg, make_pdf
-from test_hardening_faults import kill, start_stopped
-from test_pdf_glyphs import missing_glyphs
 from test_hardening_determinism import touch_everything
 from test_hardening_evidence import copy_sample
+from test_hardening_faults import kill, start_stopped
+from test_pdf_glyphs import missing_glyphs
+
+from assess.assessment.engine import run_assessment
+from assess.atomic import STALE_AFTER, remove_stale_temps
+from assess.caches import DOSSIER_EVIDENCE
+from assess.config.data import load_data
+from assess.config.project import Project, load_project
+from assess.evidence.folders import folder_name
+from assess.evidence.index import build_index
+from assess.evidence.manifest import (
+    MANIFEST_FILE,
+    Manifest,
+    ManifestFile,
+    build_manifest,
+    fingerprint,
+    load_manifest,
+)
+from assess.pipeline import BuildOptions, build
+from assess.render.dossier import appendix
+from assess.render.dossier.appendix import (
+    AppendixPlan,
+    UnsafeSource,
+    frame_page,
+    open_source,
+)
+from assess.render.dossier.build import (
+    back_chapters,
+    dossier_context,
+    manifest_view,
+    render_pdf,
+)
+from assess.render.dossier.write import ObjectWriter
 
 EPOCH = 1719709200
 """2024-06-30 01:00:00 UTC: not the report date's midnight, so the dates show which of the two was used."""
 
 CHILD = """
 import sys
-import assess.render.appendix as appendix
+import assess.render.dossier.appendix as appendix
 if sys.argv.pop(1) == "parallel":
     appendix.PARALLEL_PAGES = 1  # the appendix written by a second process, as for a large district
 from assess.cli import main
@@ -343,8 +360,8 @@ def test_open_source_refuses_symlinks_special_files_and_paths_leading_out(tmp_pa
 # --- a killed build ----------------------------------------------------------------------
 
 STOP_BEFORE_ASSEMBLY = """
-import assess.render.pdf as pdf
-import assess.render.appendix as appendix
+import assess.render.dossier.build as pdf
+import assess.render.dossier.appendix as appendix
 appendix.PARALLEL_PAGES = 1
 pdf._assemble = lambda *args: stop("assembly")
 """
@@ -366,7 +383,7 @@ def test_a_killed_pdf_build_keeps_the_old_dossier_and_the_next_build_removes_its
     output = project.path("output")
     dossier = build(project, BuildOptions(only=("pdf",))).written["pdf"]
     before = dossier.read_bytes()
-    (output / EVIDENCE_RECORD).unlink()  # else the unchanged dossier is kept, never reaching the assembly
+    (output / DOSSIER_EVIDENCE).unlink()  # else the unchanged dossier is kept, never reaching the assembly
     child = start_stopped(STOP_BEFORE_ASSEMBLY, "-", "build", "--project", str(project.root), "--only", "pdf")
     kill(child)
     [work] = output.glob(".assess-pdf-*")

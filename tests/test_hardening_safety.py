@@ -11,16 +11,16 @@ import os
 import stat
 from pathlib import Path
 
+import hostile
 import pytest
 from click.testing import CliRunner
-
-import hostile
-from assess.cli import cli
-from assess.errors import ExitCode
-from assess.project import load_project
-from assess.render.docx import TemplateProblem, render_docx
 from test_docx import make_template
 from test_hardening_evidence import copy_sample
+
+from assess.cli import cli
+from assess.config.project import load_project
+from assess.errors import ExitCode
+from assess.render.docx import TemplateProblem, render_docx
 
 
 def snapshot(root: Path) -> dict[bytes, tuple]:

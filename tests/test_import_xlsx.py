@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 import shutil
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -11,11 +11,12 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from assess.cli import cli
-from assess.data import load_data
+from assess.config.data import load_data
+from assess.config.project import load_project
 from assess.errors import ExitCode
-from assess.project import load_project
-from assess.render.xlsx import GAP_KEY, INDICATOR_KEY, render_xlsx
-from assess.workbook_import import import_workbook
+from assess.workbook.columns import GAP_KEY, INDICATOR_KEY
+from assess.workbook.export import render_xlsx
+from assess.workbook.importer import import_workbook
 
 MEASURES = """\
 # 实测值（示例）
@@ -266,8 +267,8 @@ def test_cli_rejects_a_file_that_is_not_an_assess_workbook(project, tmp_path):
 
 def test_round_trip_through_the_engine_changes_the_next_assessment(tmp_path, repo_root):
     """The sample district assessed by the real engine; what the office types shows in the next run."""
-    from assess.engine import build_assessment
-    from assess.evidence import build_index
+    from assess.assessment.engine import run_assessment
+    from assess.evidence.index import build_index
 
     for name in ("standards", "data", "evidence"):
         if (repo_root / name).is_dir():
@@ -275,13 +276,13 @@ def test_round_trip_through_the_engine_changes_the_next_assessment(tmp_path, rep
     (tmp_path / "evidence").mkdir(exist_ok=True)
     shutil.copy(repo_root / "assess.yaml", tmp_path / "assess.yaml")
     project = load_project(tmp_path)
-    assessment = build_assessment(project, build_index(project), load_data(project))
+    assessment = run_assessment(project, build_index(project), load_data(project))
     render_xlsx(assessment, project, workbook_path(project))
     gap = assessment.open_gaps[0]
     edit(project, ("整改清单", gap.key, "整改状态", "已整改"), ("整改清单", gap.key, "完成日期", "2024-06-20"), ("自评总表", "item-27", "实际值", "36.1%"))
     report = run(project)
     assert len(report.applied) == 3 and not report.conflicts and not report.unknown
-    again = build_assessment(project, build_index(project), load_data(project))
+    again = run_assessment(project, build_index(project), load_data(project))
     rectified = next(g for g in again.gaps if g.key == gap.key)
     assert (rectified.status.value, rectified.completed) == ("已整改", date(2024, 6, 20))
     share = next(r for r in again.indicators if r.indicator.id == "item-27").targets[0]

@@ -14,13 +14,19 @@ import pytest
 from test_appendix import evidence_file, make_docx, make_jpeg, make_pdf, make_png
 from test_pdf_glyphs import missing_glyphs
 
-from assess.evidence import Flag
-from assess.project import Project, load_project
-from assess.render import appendix, fonts
+from assess.config.project import Project, load_project
+from assess.evidence.index import Flag
+from assess.render import fonts
+from assess.render.dossier import appendix
+from assess.render.dossier.build import (
+    DossierTemplateProblem,
+    LayoutUnstable,
+    read_layout_guess,
+    render_pdf,
+    settle_page_numbers,
+)
+from assess.render.dossier.layout import Pending, Written
 from assess.render.fonts import FontMissing
-from assess.render.layout import Pending, Written
-from assess.render.pdf import DossierTemplateProblem, LayoutUnstable, read_layout_guess, render_pdf, settle_page_numbers
-
 
 HOSTILE = "<img src=x onerror=alert(1)>&amp;会议.pdf"
 """A file name that is also HTML: it must show as typed, never as markup."""

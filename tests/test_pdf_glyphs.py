@@ -17,7 +17,7 @@ from fontTools.cffLib import CFFFontSet
 from fontTools.ttLib import TTFont
 from weasyprint import HTML
 
-from assess.render.layout import glyph_watch
+from assess.render.dossier.layout import glyph_watch
 
 RARE = "𪚥"
 """U+2A6A5, a CJK Extension B character the installed Noto CJK fonts do not draw."""

@@ -12,12 +12,14 @@ import pdfplumber
 import pikepdf
 import pypdf
 import pytest
-
-from assess.evidence import build_index
-from assess.manifest import build_manifest
-from assess.render import appendix, layout, pdf
 from test_appendix import evidence_file
 from test_pdf import _assessment, _evidence, _links, _project, _render, _words_in
+
+from assess.caches import DOSSIER_PARTS
+from assess.evidence.index import build_index
+from assess.evidence.manifest import build_manifest
+from assess.render.dossier import appendix, layout
+from assess.render.dossier import build as pdf
 
 CONTINUED = "五、佐证材料表（续）"
 
@@ -124,7 +126,7 @@ def test_a_rebuild_lays_out_again_only_the_batches_whose_content_changed(monkeyp
     third = pdf.render_pdf(sample_assessment, project, tmp_path / "third.pdf", include_evidence=False, manifest=changed)
     assert len(documents) == 2  # the first batch (the fingerprint) and the last (the file); the HTML part is unchanged
     assert "0" * 64 in re.sub(r"\s", "", "".join(page.extract_text() for page in pypdf.PdfReader(third).pages))
-    assert len(list((tmp_path / "output" / pdf.PARTS_CACHE).glob("*.pdf"))) == batches + 1  # replaced entries are removed
+    assert len(list((tmp_path / "output" / DOSSIER_PARTS).glob("*.pdf"))) == batches + 1  # replaced entries are removed
 
 
 def test_renaming_an_evidence_file_lays_out_the_html_part_again(tmp_path, repo_root, sample_assessment, monkeypatch):
@@ -139,4 +141,4 @@ def test_renaming_an_evidence_file_lays_out_the_html_part_again(tmp_path, repo_r
     renamed = {**evidence, 0: [evidence_file(folder, renamed_file, "pdf", pages=2), *evidence[0][1:]]}
     third = _render(tmp_path, project, _assessment(sample_assessment, renamed), 0, include_evidence=False)
     assert len(documents) >= 1 and "区国民经济规划（修订）" in "".join(third.pages).replace("\n", "")
-    assert len(list((tmp_path / "output" / pdf.PARTS_CACHE).glob("*.pdf"))) == 1  # the old HTML part is removed
+    assert len(list((tmp_path / "output" / DOSSIER_PARTS).glob("*.pdf"))) == 1  # the old HTML part is removed

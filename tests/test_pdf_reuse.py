@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-
-from assess.build import BuildOptions, build
-from assess.evidence_folders import folder_name
-from assess.project import Project
-from assess.render import appendix
-from assess.render.reuse import EVIDENCE_RECORD
 from test_appendix import make_jpeg, make_pdf
 from test_hardening_pdf import bare_project
+
+from assess.caches import DOSSIER_EVIDENCE
+from assess.config.project import Project
+from assess.evidence.folders import folder_name
+from assess.pipeline import BuildOptions, build
+from assess.render.dossier import appendix
 
 
 @pytest.fixture
@@ -52,7 +52,7 @@ def build_dossier(project: Project) -> Path:
 
 def fully_written(project: Project) -> bytes:
     """The dossier as a build with no previous record writes it."""
-    (project.path("output") / EVIDENCE_RECORD).unlink(missing_ok=True)
+    (project.path("output") / DOSSIER_EVIDENCE).unlink(missing_ok=True)
     return build_dossier(project).read_bytes()
 
 
@@ -109,7 +109,7 @@ def test_a_dossier_saved_by_another_program_is_never_copied_from(project, writte
 
 def test_a_damaged_record_is_ignored(project, written):
     expected = build_dossier(project).read_bytes()
-    (project.path("output") / EVIDENCE_RECORD).write_text("{", encoding="utf-8")
+    (project.path("output") / DOSSIER_EVIDENCE).write_text("{", encoding="utf-8")
     written.clear()
     assert build_dossier(project).read_bytes() == expected
     assert len(written) == 4

@@ -21,14 +21,16 @@ from test_pdf import _assessment, _evidence, _project, _render
 from test_pdf_glyphs import RARE
 from test_pdf_parts import _record_documents
 
+from assess.caches import DOSSIER_PARTS
 from assess.cli import cli
 from assess.errors import ExitCode
-from assess.render import appendix, layout, pdf
+from assess.render.dossier import appendix, layout
+from assess.render.dossier import build as pdf
 
 ORPHAN_SCRIPT = """
 import sys
 from pathlib import Path
-from assess.render.layout import Layout, Layouter, PartJob, PartsCache, Styles
+from assess.render.dossier.layout import Layout, Layouter, PartJob, PartsCache, Styles
 root, tmp = Path(sys.argv[1]), Path(sys.argv[2])
 folder = root / "templates" / "dossier"
 styles = Styles(root, folder, (folder / "dossier.css").read_text(encoding="utf-8"), "")
@@ -76,7 +78,7 @@ def apart(monkeypatch, tmp_path, repo_root, sample_assessment):
 
 def test_the_worker_lays_out_the_chapters_apart_and_the_dossier_is_the_same(apart, monkeypatch, caplog, tmp_path):
     in_process = apart("here", rows=10**9).path.read_bytes()
-    shutil.rmtree(tmp_path / "here" / "output" / pdf.PARTS_CACHE)
+    shutil.rmtree(tmp_path / "here" / "output" / DOSSIER_PARTS)
     documents, _ = _record_documents(monkeypatch)
     caplog.clear()
     with caplog.at_level(logging.WARNING):
@@ -98,7 +100,7 @@ def test_the_glyph_warning_stays_when_nothing_is_laid_out_again(apart, monkeypat
 
 def test_no_worker_is_started_when_the_html_part_is_cached(apart, monkeypatch, tmp_path):
     first = apart("here", rows=10**9).path.read_bytes()
-    entries = {pdf_file: _page_count(pdf_file) for pdf_file in (tmp_path / "here" / "output" / pdf.PARTS_CACHE).glob("*.pdf")}
+    entries = {pdf_file: _page_count(pdf_file) for pdf_file in (tmp_path / "here" / "output" / DOSSIER_PARTS).glob("*.pdf")}
     front = max(entries, key=entries.get)
     for cached in entries:
         if cached != front:  # the batches laid out apart must be laid out again, the HTML part not

@@ -9,8 +9,8 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from assess.render import pdfwrite
-from assess.render.pdfwrite import ObjectWriter
+from assess.render.dossier import write as pdfwrite
+from assess.render.dossier.write import ObjectWriter
 
 
 def source_document() -> pikepdf.Pdf:

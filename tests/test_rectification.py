@@ -7,12 +7,13 @@ from pathlib import Path
 
 import yaml
 
-from assess.assessment import GapStatus, Verdict, run_assessment
-from assess.data import HISTORY_FILE, PLAN_FILE, load_data
-from assess.evidence import EvidenceIndex
-from assess.history import record_snapshot
-from assess.project import load_project
-from assess.rectification import sync_plan
+from assess.assessment.engine import run_assessment
+from assess.assessment.history import record_snapshot
+from assess.assessment.rectification import sync_plan
+from assess.config.data import HISTORY_FILE, PLAN_FILE, load_data
+from assess.config.project import load_project
+from assess.config.records import GapStatus, Verdict
+from assess.evidence.index import EvidenceIndex
 
 KEY = "item-27:tcm_visit_share"
 

@@ -13,8 +13,8 @@ import openpyxl
 import pdfplumber
 import pytest
 
-from assess.evidence import build_index
-from assess.project import load_project
+from assess.config.project import load_project
+from assess.evidence.index import build_index
 
 
 @pytest.fixture(scope="module")

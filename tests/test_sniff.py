@@ -17,7 +17,7 @@ import pikepdf
 import pytest
 from PIL import Image
 
-from assess.sniff import CHUNK, analyse, detect_kind, sha256_of
+from assess.evidence.sniff import CHUNK, analyse, detect_kind, sha256_of
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assess.project import load_project
+from assess.config.project import load_project
 
 PLAN = "003_5783bd425c328937.txt"
 

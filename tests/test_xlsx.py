@@ -11,10 +11,11 @@ from urllib.parse import unquote
 import pytest
 from openpyxl import load_workbook
 
-from assess.assessment import Verdict
-from assess.evidence import EvidenceFile
-from assess.project import load_project
-from assess.render.xlsx import GAP_KEY, INDICATOR_KEY, department_sheet_names, render_xlsx
+from assess.config.project import load_project
+from assess.config.records import Verdict
+from assess.evidence.index import EvidenceFile
+from assess.workbook.columns import GAP_KEY, INDICATOR_KEY
+from assess.workbook.export import department_sheet_names, render_xlsx
 
 FIXED_SHEETS = ["自评总表", "佐证材料清单", "整改清单", "机构达标明细"]
 DANGEROUS_TEXT = "=cmd|' /C calc'!A0.pdf"

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from assess import yamlio
-from assess.yamlio import load_yaml
+from assess.config import yamlio
+from assess.config.yamlio import load_yaml
 
 needs_libyaml = pytest.mark.skipif(yamlio.CParser is None, reason="PyYAML built without libyaml")
 
@@ -97,7 +97,7 @@ def test_a_control_character_is_a_message_not_a_traceback(tmp_path, monkeypatch)
 NESTED_CHILD = """
 import sys
 from pathlib import Path
-from assess.yamlio import load_yaml
+from assess.config.yamlio import load_yaml
 print(load_yaml(Path(sys.argv[1]), "deep.yaml")[1][0].message)
 """
 

@@ -20,8 +20,9 @@ from matplotlib.colors import to_rgb
 from matplotlib.dates import AutoDateLocator, DateFormatter
 from matplotlib.figure import Figure
 
-from ..assessment import Assessment, Verdict
-from .fonts import cjk_font_file
+from assess.assessment.model import Assessment
+from assess.config.records import Verdict
+from assess.render.fonts import cjk_font_file
 
 ChartFormat = Literal["png", "svg"]
 

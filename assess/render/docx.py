@@ -23,11 +23,12 @@ from docxtpl import DocxTemplate, InlineImage
 from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
-from ..assessment import Assessment, Gap, IndicatorResult, TargetResult
-from ..atomic import document_time, write_reproducible_zip
-from ..errors import AssessError, display_path
-from ..project import Project
-from .charts import verdicts_by_category
+from assess.assessment.model import Assessment, Gap, IndicatorResult, TargetResult
+from assess.atomic import document_time, write_reproducible_zip
+from assess.config.project import Project
+from assess.errors import AssessError, display_path
+from assess.render.charts import verdicts_by_category
+from assess.render.text import chinese_number, date_text
 
 TEMPLATE_NAME = "report.docx"
 """The default template, inside the project's templates folder."""
@@ -81,7 +82,6 @@ PROBLEMS = {
 """Chinese wording of template errors, in one place."""
 
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
-CHINESE_DIGITS = "〇一二三四五六七八九"
 SELF_REFERENCES = "区县市旗"
 """Last characters of a district name that give the self-reference 我区、我县、我市、我旗."""
 SIGNATURE_WIDTH = 24
@@ -240,19 +240,6 @@ def report_context(assessment: Assessment, project: Project) -> dict:
         "attachments": attachments,
         "attachments_text": "\n".join(entry["number"] + entry["text"] for entry in attachments),
     })
-
-
-def date_text(day: date) -> str:
-    """2024年6月30日: the date as official documents write it (no leading zeros)."""
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
-def chinese_number(n: int) -> str:
-    """一 … 九十九, for （一）-style headings."""
-    if n < 10:
-        return CHINESE_DIGITS[n]
-    tens, ones = divmod(n, 10)
-    return f"{CHINESE_DIGITS[tens] if tens > 1 else ''}十{CHINESE_DIGITS[ones] if ones else ''}"
 
 
 def clean(text: str) -> str:

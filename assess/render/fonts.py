@@ -7,7 +7,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from ..errors import AssessError
+from assess.errors import AssessError
 
 INSTALL_HINT = "请安装中文字体后重试：Debian/Ubuntu 执行 sudo apt-get install fonts-noto-cjk（或运行 make setup）"
 

@@ -1,0 +1,1 @@
+"""Assessment: standard + evidence index + data -> verdicts, gaps and progress."""

@@ -1,0 +1,835 @@
+"""Evidence index: walks evidence/ (read-only) and records what each file is and what is wrong with it.
+
+The data model at the top is the contract the assessment and the renderers read. Below it:
+`init_evidence` (one folder per indicator), `build_index` (the last index again when nothing changed,
+else an incremental, parallel walk) and `write_index_json`. Nothing under evidence/ is ever written,
+renamed or touched by the index.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import json
+import os
+import pickle
+from collections import Counter
+from collections.abc import Iterable
+from contextlib import contextmanager, nullcontext
+from datetime import date
+from operator import attrgetter
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal, NamedTuple
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic_core import to_json
+
+from assess.atomic import atomic_path, write_text
+from assess.caches import EVIDENCE_CACHE, code_stamp
+from assess.config.project import Project
+from assess.config.standard import Indicator
+from assess.errors import AssessError, ExitCode, os_error_text
+from assess.evidence.cache import (
+    AnalysisCache,
+    Cached,
+    LastIndex,
+    join_files,
+    pack_ints,
+    split_files,
+    unpack_ints,
+)
+from assess.evidence.dates import FoundDate, Precision, date_from_name
+from assess.evidence.folders import FolderMatcher, department_of, folder_name
+from assess.evidence.sniff import KIND_EXTENSIONS, VIEWABLE_KINDS, Analysis, analyse
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+FlagCode = Literal[
+    "empty", "corrupt", "encrypted", "unreadable", "bad_name", "unsupported", "wrong_extension", "out_of_period",
+    "duplicate", "misplaced",
+]
+DateSource = Literal["filename", "pdf", "exif"]
+
+FLAG_LABELS: dict[str, str] = {
+    "empty": "空文件",
+    "corrupt": "已损坏",
+    "encrypted": "已加密",
+    "unreadable": "无法读取",
+    "bad_name": "文件名乱码",
+    "unsupported": "类型不支持",
+    "wrong_extension": "扩展名不符",
+    "out_of_period": "不在创建期间",
+    "duplicate": "重复",
+    "misplaced": "位置不对",
+}
+"""Short Chinese name of each flag code, for tables in the terminal and in the documents."""
+
+BLOCKING_FLAGS = frozenset({"empty", "corrupt", "encrypted", "unreadable", "bad_name", "unsupported", "misplaced"})
+"""Flags that stop a file from counting as proof: a reviewer could not open it, or it is not filed."""
+
+
+class Flag(BaseModel):
+    """One problem with an evidence file, with the Chinese explanation shown to the office."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: FlagCode = Field(description="问题类型代码")
+    message: str = Field(description="中文说明")
+
+
+class EvidenceFile(BaseModel):
+    """What the index knows about one file under evidence/."""
+
+    model_config = ConfigDict(frozen=True)
+
+    path: str = Field(description="相对 evidence/ 的路径（/ 分隔）")
+    indicator_id: str | None = Field(description="所属指标 id；无法归属时为空")
+    department: str | None = Field(default=None, description="提供部门简称（来自部门子文件夹）")
+    size: int = Field(description="字节数")
+    mtime: float = Field(description="修改时间（Unix 时间戳）")
+    sha256: str = Field(description="内容的 SHA-256")
+    kind: str = Field(
+        description=(
+            "按内容识别的类型：pdf、ofd、jpeg、png、tiff、gif、bmp、webp、heic、avif、docx、xlsx、pptx、doc、xls、ppt、"
+            "wps、et、dps、odt、ods、odp、rtf、text、video；不能作为佐证的 zip、rar、7z、gzip、shortcut、exe、audio、ole、unknown"
+        )
+    )
+    pages: int | None = Field(default=None, description="页数（PDF 页、TIFF 帧，图片为 1）")
+    width: int | None = Field(default=None, description="图片宽度（像素）")
+    height: int | None = Field(default=None, description="图片高度（像素）")
+    evidence_date: date | None = Field(default=None, description="材料日期（文件名、PDF 元数据或 EXIF），从不取修改时间")
+    date_source: DateSource | None = Field(default=None, description="材料日期的来源")
+    date_precision: Precision | None = Field(
+        default=None, description="材料日期的精度：day（日）、month（月，日期取当月 1 日）、year（年，取 1 月 1 日）"
+    )
+    flags: list[Flag] = Field(default_factory=list, description="发现的问题")
+
+    @property
+    def name(self) -> str:
+        """File name without folders."""
+        return self.path.rsplit("/", 1)[-1]
+
+    @property
+    def date_text(self) -> str | None:
+        """The evidence date only as precise as it is known: 2023-07-15, 2023-07 or 2023."""
+        if self.evidence_date is None:
+            return None
+        return FoundDate(self.evidence_date, self.date_precision or "day").text
+
+    @property
+    def usable(self) -> bool:
+        """Counts as proof: no flag in BLOCKING_FLAGS (a wrong date, a copy or a wrong extension only warn)."""
+        return not any(flag.code in BLOCKING_FLAGS for flag in self.flags)
+
+
+class IndexStats(BaseModel):
+    """How much work one indexing run did: lets tests see that unchanged files were not re-read."""
+
+    files: int = Field(default=0, description="索引中的文件数")
+    analysed: int = Field(default=0, description="本次读取并计算哈希的文件数")
+    reused: int = Field(default=0, description="未变化、沿用缓存的文件数")
+    bytes_analysed: int = Field(default=0, description="本次读取的字节数")
+
+
+class EvidenceIndex(BaseModel):
+    """The whole evidence/ folder as indexed: every file, sorted by path, plus the ignored junk."""
+
+    files: list[EvidenceFile] = Field(default_factory=list)
+    ignored: list[str] = Field(
+        default_factory=list,
+        description="未编入索引的路径：系统文件（Thumbs.db、.DS_Store、~$ 锁文件等）、符号链接、特殊文件（命名管道等）、无法打开的文件夹（以 / 结尾）",
+    )
+    folders: dict[str, str] = Field(default_factory=dict, description="指标 id → 其佐证文件夹（相对 evidence/）")
+    stats: IndexStats = Field(default_factory=IndexStats, exclude=True, description="本次运行的工作量（不写入 JSON）")
+
+    def files_for(self, indicator_id: str) -> list[EvidenceFile]:
+        """Files filed under one indicator, in path order."""
+        return [f for f in self.files if f.indicator_id == indicator_id]
+
+
+INDEX_FILE = "evidence-index.json"
+INDEX_CODE = (
+    "assess.evidence.index",
+    "assess.evidence.cache",
+    "assess.evidence.dates",
+    "assess.evidence.folders",
+    "assess.evidence.sniff",
+)
+"""The modules whose code decides an index entry: an index made by other code is not reused."""
+GUIDE_FILE = "说明.txt"
+"""The guide init-evidence puts in each indicator folder; it is not evidence and is not indexed."""
+
+JUNK_FILES = {"thumbs.db", "ehthumbs.db", "desktop.ini"}
+JUNK_FOLDERS = {"__macosx", "$recycle.bin", "system volume information"}
+ARCHIVE_KINDS = {"zip", "rar", "7z", "gzip"}
+LONG_RUN_FILES = 200
+LONG_RUN_BYTES = 256 << 20
+"""A progress bar appears only when at least this many files or bytes have to be read."""
+COMMIT_EVERY = 500
+
+SOURCE_TEXT = {"filename": "取自文件名", "pdf": "取自 PDF 文档属性", "exif": "取自照片拍摄信息"}
+
+# Every message the index shows the office, in one place.
+MESSAGES = {
+    "empty": "文件为空（0 字节），可能保存或复制失败，请重新放入",
+    "corrupt": "文件无法使用：{problem}。请从原件重新扫描或导出",
+    "encrypted": "文件设有打开密码，评审专家无法查看。请去除密码后重新保存",
+    "archive": "压缩包（{kind}）：评审专家无法直接查看其中内容。请解压后把文件放入对应指标文件夹",
+    "shortcut": "这是快捷方式，不是文件本身。请把原文件复制到此处",
+    "exe": "程序文件不能作为佐证材料，请删除",
+    "wrong_extension": "文件内容是 {kind}，扩展名却是“{extension}”，双击打开时可能出错。请把扩展名改为“.{expected}”",
+    "no_extension": "文件内容是 {kind}，但文件名没有扩展名，双击无法打开。请在文件名末尾加上“.{expected}”",
+    "bad_name": (
+        "文件名或所在文件夹名不是 UTF-8 编码（常见于在 Windows 上打包、在其他系统上解压的压缩包），"
+        "报告和表格无法引用该文件。请改名为“{reading}”，或用支持 GBK 编码的解压工具重新解压"
+    ),
+    "audio": "音频文件：评审专家不便查看。请附会议纪要或文字记录",
+    "ole": "旧版 Office 文件，但扩展名“{extension}”无法判断是文档还是表格。请用正确的扩展名（.doc、.xls 等）另存",
+    "unknown": "无法识别的文件类型（扩展名“{extension}”）。请转换为 PDF 或图片",
+    "out_of_period": (
+        "材料日期 {date}（{source}）不在创建期间（{start} 至 {end}）内。"
+        "如为创建前出台、现仍有效的政策文件，可保留并在自评说明中注明；否则请补充创建期间的材料"
+    ),
+    "duplicate": "与以下文件内容完全相同：{others}。同一材料佐证多项指标时可保留，否则请删除多余的副本",
+    "root": "文件直接放在 {evidence}/ 下，不属于任何指标。请移到对应指标的文件夹（如“{example}”）中",
+    "no_indicator": "所在文件夹“{folder}”不对应任何指标：文件夹名应以指标编号开头，如“{example}”",
+    "department_folder": "“{folder}”是部门名称：请先按指标建文件夹，再在其中建部门子文件夹，如“{example}/{folder}/”",
+    "no_evidence_folder": "找不到佐证材料文件夹“{folder}”。请先运行 assess init-evidence 为每项指标创建文件夹",
+    "cannot_create": "{path}：无法创建（{reason}）",
+    "not_a_folder": "{path} 是一个文件，不是文件夹：请改名或移走后再运行",
+    "progress": "正在读取佐证材料",
+}
+
+GUIDE = """指标 {label}　{title}
+（本说明由 assess init-evidence 生成，不计入佐证材料，可保留或删除。）
+
+【原文要求】
+{requirement}
+
+【责任单位】
+牵头：{lead}
+配合：{support}
+
+【典型佐证材料】
+{evidence}
+
+【文件命名】
+文件名请写明日期和发文单位，例如：
+  2023年7月15日-{department}-关于……的通知.pdf
+  ×卫健发〔2023〕12号-关于……的通知.pdf
+日期可写作 2023年7月15日、20230715、2023-07-15、2023.7.15；只知道月份时写 2023年7月。
+工具按文件名中的日期判断材料是否在创建期间（{start} 至 {end}）内；文件名没有日期时，才读取 PDF 的
+创建日期或照片的拍摄日期，从不使用文件的修改时间。
+
+【按部门存放】
+可在本文件夹下建立以部门命名的子文件夹（如“{department}/”），工具据此记录材料由哪个部门提供。
+
+【请勿】
+放入压缩包、快捷方式或设有密码的文件；纸质材料请扫描为 PDF。
+"""
+
+
+class EvidenceFolderMissing(AssessError):
+    """The project's evidence folder does not exist yet."""
+
+    exit_code = ExitCode.INVALID_INPUT
+
+
+class EvidenceFolderError(AssessError):
+    """init-evidence could not create a folder or guide (permissions, a file in the way)."""
+
+
+# --- init-evidence ---------------------------------------------------------------------------
+
+
+def init_evidence(project: Project) -> list[Path]:
+    """Create the folder (and its 说明.txt) of every indicator that has none; touch nothing else."""
+    root = project.path("evidence")
+    created: list[Path] = []
+    if not root.exists():
+        _create_folder(root)
+        created.append(root)
+    elif not root.is_dir():
+        raise EvidenceFolderError(MESSAGES["not_a_folder"].format(path=root))
+    matcher = FolderMatcher(project.standard)
+    has_folder = {indicator.id for _, indicator in _indicator_folders(root, matcher)}
+    for indicator in project.standard.indicators:
+        folder = root / folder_name(indicator)
+        if indicator.id in has_folder or folder.exists():
+            continue
+        _create_folder(folder)
+        guide = folder / GUIDE_FILE
+        with atomic_path(guide) as temp:
+            temp.write_bytes(guide_text(project, indicator).replace("\n", "\r\n").encode("utf-8-sig"))
+        created += [folder, guide]
+    return created
+
+
+def _create_folder(folder: Path) -> None:
+    """mkdir that never replaces anything, with a Chinese error."""
+    try:
+        folder.mkdir(parents=True)
+    except OSError as exc:
+        raise EvidenceFolderError(MESSAGES["cannot_create"].format(path=folder, reason=os_error_text(exc))) from exc
+
+
+def guide_text(project: Project, indicator: Indicator) -> str:
+    """The 说明.txt of one indicator: requirement, departments, typical evidence and naming advice."""
+    start, end = project.config.period
+    lead, support = indicator.departments.lead, indicator.departments.support
+    return GUIDE.format(
+        label=indicator.label,
+        title=indicator.title,
+        requirement=indicator.requirement,
+        lead="、".join(lead) or "（未指定）",
+        support="、".join(support) or "无",
+        evidence="\n".join(f"- {item}" for item in indicator.evidence) or "- （标准未列出，请按原文要求准备）",
+        department=(lead or ["区卫健委"])[0],
+        start=start,
+        end=end,
+    )
+
+
+def _indicator_folders(root: Path, matcher: FolderMatcher) -> Iterable[tuple[str, Indicator]]:
+    """(folder name, indicator) for every top-level folder that names an indicator, sorted by name."""
+    for entry in sorted(os.scandir(root), key=lambda e: e.name):
+        if entry.is_dir(follow_symlinks=False) and not _is_junk(entry.name, folder=True):
+            indicator = matcher.match(entry.name)
+            if indicator is not None:
+                yield entry.name, indicator
+
+
+# --- the walk --------------------------------------------------------------------------------
+
+
+class Entry(NamedTuple):
+    """A file found by the walk, with the stat values that decide whether the cache is still valid.
+
+    A NamedTuple: a warm re-index builds a thousand of these, and a frozen dataclass costs twice as much.
+    """
+
+    path: str
+    folders: tuple[str, ...]
+    """The folders above it, relative to evidence/; every file of one folder shares this tuple."""
+    name: str
+    raw_name: str
+    """Its name on disk, undecodable bytes kept as surrogates (the name itself unless misencoded)."""
+    disk_folder: str
+    """Where its folder is on disk, as walked: every file of one folder shares this string."""
+    size: int
+    mtime: float
+    mtime_ns: int
+    misencoded: bool = False
+    """Its name or a folder above it is not valid UTF-8 (GBK names from a Windows zip)."""
+
+    @property
+    def key(self) -> tuple[int, int]:
+        """(size, mtime_ns) as the walk saw them."""
+        return self.size, self.mtime_ns
+
+    @property
+    def absolute(self) -> Path:
+        """Where the file is on disk (a Path is built only when needed)."""
+        return Path(self.disk_folder, self.raw_name)
+
+    @property
+    def suffix(self) -> str:
+        """The name's extension with its dot, as Path.suffix gives it ("" for none)."""
+        dot = self.name.rfind(".")
+        return self.name[dot:] if 0 < dot < len(self.name) - 1 else ""
+
+    @property
+    def stem(self) -> str:
+        """The name without its extension, as Path.stem gives it."""
+        return self.name[: len(self.name) - len(self.suffix)]
+
+
+def _is_junk(name: str, folder: bool = False) -> bool:
+    """System clutter that is never evidence: thumbnails, Office lock files, hidden files.
+
+    The junk names are ASCII: other names (most of them, in Chinese) are not lowered (isascii costs nothing).
+    """
+    if name.startswith(".") or (not folder and name.startswith("~$")):
+        return True
+    return name.isascii() and name.lower() in (JUNK_FOLDERS if folder else JUNK_FILES)
+
+
+def _display(name: str) -> str:
+    """A name as text even when it is not valid UTF-8: undecodable bytes shown as \\xNN, so names stay distinct."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # os.scandir kept the undecodable bytes as surrogates
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return name
+
+
+def _gbk_reading(name: str) -> str:
+    """What a misencoded name most likely says: Windows zips store names in GBK (GB18030 is its superset)."""
+    raw = name.encode("utf-8", "surrogateescape")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("gb18030", "replace")
+
+
+class _Listing:
+    """A folder's entries, the folder held open while they are used (a context manager).
+
+    Each entry's stat then looks up its name in the open folder (fstatat) instead of its whole path
+    from / again: 15% of a walk of 1,000 files. Where os.scandir cannot list an open folder (Windows), by path.
+    """
+
+    def __init__(self, folder: str):
+        self.descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY) if os.scandir in os.supports_fd else None
+        try:
+            with os.scandir(folder if self.descriptor is None else self.descriptor) as found:
+                self.entries = list(found)
+        except OSError:
+            self.__exit__()
+            raise
+
+    def __enter__(self) -> _Listing:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if self.descriptor is not None:
+            os.close(self.descriptor)
+
+
+def walk(root: Path) -> tuple[list[Entry], list[str], list[str]]:
+    """Files (sorted by path), ignored entries and top-level folders under root.
+
+    Symlinks are not followed and, like junk, special files (named pipes, sockets, devices: reading
+    one could block for ever) and folders that cannot be opened, land in `ignored` (folders with a
+    trailing /); a file that vanishes mid-walk is simply not there.
+    """
+    files: list[Entry] = []
+    ignored: list[str] = []
+    top_folders: list[str] = []
+    pending: list[tuple[str, tuple[str, ...], bool]] = [(str(root), (), False)]
+    while pending:
+        folder, parts, misencoded = pending.pop()
+        try:
+            listing = _Listing(folder)
+        except OSError:
+            ignored.append("/".join(parts) + "/")
+            continue
+        prefix = "".join(part + "/" for part in parts)
+        with listing:
+            for entry in listing.entries:
+                raw = entry.name
+                name = _display(raw)
+                if entry.is_file(follow_symlinks=False):  # the common case first: a regular file
+                    if _is_junk(raw):
+                        ignored.append(prefix + name)
+                    elif not (raw == GUIDE_FILE and len(parts) == 1):
+                        try:
+                            info = entry.stat(follow_symlinks=False)
+                        except OSError:
+                            continue
+                        files.append(Entry._make((
+                            prefix + name, parts, name, raw, folder, info.st_size, info.st_mtime, info.st_mtime_ns,
+                            misencoded or name != raw,
+                        )))
+                elif not entry.is_dir(follow_symlinks=False):  # a symlink or a special file
+                    ignored.append(prefix + name)
+                elif _is_junk(raw, folder=True):
+                    ignored.append(prefix + name + "/")
+                else:
+                    pending.append((f"{folder}/{raw}", (*parts, name), misencoded or name != raw))
+                    if not parts:
+                        top_folders.append(name)
+    files.sort(key=attrgetter("path"))
+    return files, sorted(ignored), sorted(top_folders)
+
+
+# --- build_index -----------------------------------------------------------------------------
+
+
+@contextmanager
+def _collector_paused():
+    """Pause the cyclic garbage collector: nearly every object the index makes lives until it returns.
+
+    Collecting meanwhile only walks them again: in a long-lived process (`assess build`, the bench) a
+    full collection every few runs cost 12 ms, a third of a warm run at 1×. A cold run leaves a few
+    hundred cyclic objects (exceptions of damaged files), which the next collection frees.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+@_collector_paused()
+def build_index(project: Project, *, rehash: bool = False, progress: bool = False) -> EvidenceIndex:
+    """Index evidence/: the last index if nothing changed, else only changed files described and unknown ones read."""
+    root = project.path("evidence")
+    if not root.is_dir():
+        raise EvidenceFolderMissing(MESSAGES["no_evidence_folder"].format(folder=project.config.paths.evidence))
+    entries, ignored, top_folders = walk(root)
+    basis = _basis(project, root)
+    fingerprint = _fingerprint(basis, entries, ignored, top_folders)
+    with AnalysisCache(project.path("output") / EVIDENCE_CACHE) as cache:
+        last = None if rehash else cache.last_index(basis)
+        last_index = _parsed(last.index_json) if last is not None else None
+        if last_index is not None and last.fingerprint == fingerprint:
+            last_index.stats = IndexStats(files=len(entries), reused=sum(1 for entry in entries if entry.size))
+            return last_index
+        kept = _kept(last, last_index, entries, top_folders)
+        fresh = [entry for entry, row in zip(entries, kept.rows) if row is None]
+        known, stats = _analysed(cache, fresh, rehash, progress)
+        stats.files = len(entries)
+        stats.reused += sum(1 for row in kept.rows if row and row[0].size)
+        matcher = FolderMatcher(project.standard)
+        described = iter(_describe(project, matcher, fresh, known))
+        files = _with_duplicates([row[0] if row else next(described) for row in kept.rows])
+        folders = _folders(top_folders, matcher) if kept.folders is None else kept.folders
+        index = EvidenceIndex(files=files, ignored=ignored, folders=folders, stats=stats)
+        if not kept.same_paths:  # else the cache holds rows of these paths only, as the last run left it
+            cache.keep_only({entry.path for entry in entries})
+        settled = not any(facts.analysis.unreadable for facts in known.values())  # a failed read is retried next run
+        cache.keep_index(basis, _kept_record(fingerprint, index, files, entries, top_folders, kept) if settled else None)
+    return index
+
+
+def _basis(project: Project, root: Path) -> bytes:
+    """What every entry of an index depends on besides its own file: this code and the project's configuration."""
+    config = [part.model_dump_json() for part in (project.config, project.standard, project.registry)]
+    return hashlib.sha256(pickle.dumps((code_stamp(*INDEX_CODE), str(root), config), protocol=pickle.HIGHEST_PROTOCOL)).digest()
+
+
+def _fingerprint(basis: bytes, entries: list[Entry], ignored: list[str], top_folders: list[str]) -> bytes:
+    """Everything an index is made from: the basis and what the walk saw, empty folders and ignored entries included.
+
+    Each file counts by where it is on disk (its folder and undecoded name), size and mtime_ns.
+    """
+    # Plain tuples pickle 3x faster; a folder's string is shared by its files, so pickled once.
+    files = [(entry.disk_folder, entry.raw_name, entry.size, entry.mtime_ns) for entry in entries]
+    walked = pickle.dumps((files, ignored, top_folders), protocol=pickle.HIGHEST_PROTOCOL)
+    return hashlib.sha256(basis + walked).digest()
+
+
+def _parsed(index_json: bytes) -> EvidenceIndex | None:
+    """A kept index, or None if this code cannot read it."""
+    try:
+        return EvidenceIndex.model_validate_json(index_json)
+    except ValidationError:
+        return None
+
+
+class _Kept(NamedTuple):
+    """What a run that finds changes takes from the last index."""
+
+    rows: list[tuple[EvidenceFile, bytes] | None]
+    """Per walked file, its entry (duplicate flag included) and JSON in the last index; None if changed or new."""
+    folders: dict[str, str] | None
+    """The indicator folders, if the top-level folders are unchanged (else None)."""
+    same_paths: bool
+    """The walk found the very paths the last index holds."""
+
+
+_NOT_MADE = (None, None, None)
+
+
+def _kept(last: LastIndex | None, index: EvidenceIndex | None, entries: list[Entry], top_folders: list[str]) -> _Kept:
+    """What the last index says of each file that still holds: like the cached facts, an entry is kept by path."""
+    nothing = _Kept([None] * len(entries), None, False)
+    if index is None:
+        return nothing
+    try:
+        pieces = split_files(last.index_json, unpack_ints(last.lengths))
+        made = list(zip(index.files, unpack_ints(last.mtimes), pieces, strict=True))
+        same_folders = json.loads(last.top_folders_json) == top_folders
+    except (ValueError, TypeError):  # not as this code keeps it: every file is described afresh
+        return nothing
+    paths = [entry.path for entry in entries]
+    same_paths = paths == [file.path for file in index.files]  # both sorted: the same files, in the same order
+    if not same_paths:  # some added, removed or renamed: the others found by path
+        by_path = {row[0].path: row for row in made}
+        made = [by_path.get(path, _NOT_MADE) for path in paths]
+    rows = [
+        (file, piece) if mtime_ns == entry.mtime_ns and file.size == entry.size else None
+        for entry, (file, mtime_ns, piece) in zip(entries, made)
+    ]
+    return _Kept(rows, index.folders if same_folders else None, same_paths)
+
+
+def _kept_record(
+    fingerprint: bytes, index: EvidenceIndex, files: list[EvidenceFile], entries: list[Entry], top_folders: list[str], kept: _Kept
+) -> LastIndex:
+    """The index as the cache keeps it: the JSON of each entry taken unchanged from the last index is reused, not made again."""
+    pieces = [row[1] if row and row[0] is file else file.model_dump_json().encode() for file, row in zip(files, kept.rows)]
+    return LastIndex(
+        fingerprint,
+        pack_ints([entry.mtime_ns for entry in entries]),
+        pack_ints([len(piece) for piece in pieces]),
+        json.dumps(top_folders, ensure_ascii=False).encode(),
+        join_files(pieces, index.model_dump_json(exclude={"files"}).encode()),
+    )
+
+
+def _analysed(cache: AnalysisCache, entries: list[Entry], rehash: bool, progress: bool) -> tuple[dict[str, Cached], IndexStats]:
+    """Facts of these files (empty ones excepted): from the cache while size and mtime are unchanged, else read now."""
+    stats = IndexStats()
+    readable = [entry for entry in entries if entry.size]  # an empty file has nothing to read: flagged as empty
+    stored = {} if rehash else cache.load([entry.path for entry in readable])
+    known: dict[str, Cached] = {}
+    pending: list[Entry] = []
+    for entry in readable:
+        hit = stored.get(entry.path)
+        if hit is not None and hit.key == entry.key:
+            known[entry.path] = hit
+        else:
+            pending.append(entry)
+    stats.reused = len(known)
+    name_dates = {entry.path: date_from_name(entry.stem) for entry in pending}
+    for done, (entry, analysis) in enumerate(_analyse_all(pending, name_dates, progress), start=1):
+        known[entry.path] = fresh = Cached(entry.key, analysis, name_dates[entry.path])
+        if analysis.unreadable is None:  # a failed or unstable read is retried next time
+            cache.store(entry.path, fresh)
+        stats.analysed += 1
+        stats.bytes_analysed += entry.size
+        if done % COMMIT_EVERY == 0:
+            cache.commit()
+    return known, stats
+
+
+def _analyse_all(
+    pending: list[Entry], name_dates: dict[str, FoundDate | None], progress: bool
+) -> Iterable[tuple[Entry, Analysis]]:
+    """Analyse files on a thread pool (hashing and I/O release the GIL), in completion order.
+
+    The embedded date (PDF, EXIF) is read only for files whose name carries no date. One file with
+    no progress bar (a touched one, say) is read in this thread: starting a pool costs 0.3 ms.
+    """
+    if not pending:
+        return
+    total = sum(entry.size for entry in pending)
+    bar = _progress_bar(progress, len(pending), total)
+    if bar is None and len(pending) == 1:
+        [entry] = pending
+        yield entry, _analyse(entry, name_dates)
+        return
+    from concurrent.futures import (  # only when files are read
+        ThreadPoolExecutor,
+        as_completed,
+    )
+
+    pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 2)
+    try:
+        with bar or nullcontext():
+            task = bar.add_task(MESSAGES["progress"], total=total) if bar else None
+            futures = {pool.submit(_analyse, entry, name_dates): entry for entry in pending}
+            for future in as_completed(futures):
+                entry = futures[future]
+                if bar:
+                    bar.advance(task, entry.size)
+                yield entry, future.result()
+    finally:
+        pool.shutdown(cancel_futures=True)  # on Ctrl-C, stop at the files being read, not after all of them
+
+
+def _analyse(entry: Entry, name_dates: dict[str, FoundDate | None]) -> Analysis:
+    """What one file is; its embedded date only if its name carries none."""
+    return analyse(entry.absolute, entry.key, embedded_date=name_dates[entry.path] is None)
+
+
+def _progress_bar(wanted: bool, count: int, total: int) -> Progress | None:
+    """A transient rich progress bar on stderr, only for long runs on a terminal."""
+    if not (wanted and (count >= LONG_RUN_FILES or total >= LONG_RUN_BYTES)):
+        return None
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        return None
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(), console=console, transient=True
+    )
+
+
+def _describe(
+    project: Project, matcher: FolderMatcher, entries: list[Entry], known: dict[str, Cached]
+) -> list[EvidenceFile]:
+    """One EvidenceFile per entry: placement, content facts, date and every flag except duplicates."""
+    placements: dict[tuple[str, ...], tuple[str | None, str | None, Flag | None]] = {}
+    root = project.path("evidence")
+    period = project.config.period
+    files = []
+    for entry in entries:
+        placement = placements.get(entry.folders)
+        if placement is None:
+            placement = placements[entry.folders] = _place(project, matcher, entry.folders)
+        indicator_id, department, misplaced = placement
+        facts = known.get(entry.path)
+        analysis, name_date = (facts.analysis, facts.name_date) if facts else (_NOTHING_READ, date_from_name(entry.stem))
+        found, source = _evidence_date(name_date, analysis)
+        flags = _content_flags(entry, analysis)
+        if entry.misencoded:
+            flags.append(_bad_name(root, entry))
+        if misplaced:
+            flags.append(misplaced)
+        if found and found.outside(*period):
+            flags.append(_out_of_period(project, found, source))
+        files.append({
+            "path": entry.path,
+            "indicator_id": indicator_id,
+            "department": department,
+            "size": entry.size,
+            "mtime": entry.mtime,
+            "sha256": analysis.sha256,
+            "kind": analysis.kind,
+            "pages": analysis.pages,
+            "width": analysis.width,
+            "height": analysis.height,
+            "evidence_date": found.value if found else None,
+            "date_source": source,
+            "date_precision": found.precision if found else None,
+            "flags": flags,
+        })
+    return _FILE_LIST.validate_python(files)  # one call for all files: half the cost of a model per file
+
+
+_FILE_LIST = TypeAdapter(list[EvidenceFile])
+
+
+_NOTHING_READ = Analysis(sha256="e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", kind="unknown")
+"""What an empty file is: nothing was read (its SHA-256 is that of no bytes)."""
+
+
+def _place(project: Project, matcher: FolderMatcher, folders: tuple[str, ...]) -> tuple[str | None, str | None, Flag | None]:
+    """(indicator id, department, misplaced flag) for a file inside these folders."""
+    example = folder_name(project.standard.indicators[0])
+    if not folders:
+        message = MESSAGES["root"].format(evidence=project.config.paths.evidence, example=example)
+        return None, None, Flag(code="misplaced", message=message)
+    indicator = matcher.match(folders[0])
+    if indicator is not None:
+        return indicator.id, department_of(list(folders[1:]), project.registry), None
+    if project.registry.find(folders[0]) is not None:
+        message = MESSAGES["department_folder"].format(folder=folders[0], example=example)
+    else:
+        suggestion = matcher.suggest(folders[0])
+        message = MESSAGES["no_indicator"].format(folder=folders[0], example=suggestion or example)
+    return None, department_of(list(folders), project.registry), Flag(code="misplaced", message=message)
+
+
+def _evidence_date(name_date: FoundDate | None, analysis: Analysis) -> tuple[FoundDate | None, DateSource | None]:
+    """The file name's date first, else the date embedded in the content; never the mtime."""
+    if name_date:
+        return name_date, "filename"
+    if analysis.embedded_date:
+        return FoundDate(analysis.embedded_date, "day"), analysis.embedded_date_source
+    return None, None
+
+
+def _content_flags(entry: Entry, analysis: Analysis) -> list[Flag]:
+    """Flags about the bytes themselves: empty, damaged, locked or of a kind a reviewer cannot open."""
+    if entry.size == 0:
+        return [Flag(code="empty", message=MESSAGES["empty"])]
+    if analysis.unreadable:
+        return [Flag(code="unreadable", message=analysis.unreadable)]
+    if analysis.problem:
+        return [Flag(code="corrupt", message=MESSAGES["corrupt"].format(problem=analysis.problem))]
+    if analysis.encrypted:
+        return [Flag(code="encrypted", message=MESSAGES["encrypted"])]
+    if analysis.kind not in VIEWABLE_KINDS:
+        return [Flag(code="unsupported", message=_unsupported_message(entry, analysis.kind))]
+    extensions = KIND_EXTENSIONS.get(analysis.kind)
+    extension = entry.suffix
+    if extensions and extension.lower().lstrip(".") not in extensions:
+        key = "wrong_extension" if extension else "no_extension"
+        message = MESSAGES[key].format(kind=analysis.kind.upper(), extension=extension, expected=extensions[0])
+        return [Flag(code="wrong_extension", message=message)]
+    return []
+
+
+def _bad_name(root: Path, entry: Entry) -> Flag:
+    """A name the reports cannot refer to, with what it most likely says (read as GBK)."""
+    reading = "/".join(_gbk_reading(part) for part in entry.absolute.relative_to(root).parts)
+    return Flag(code="bad_name", message=MESSAGES["bad_name"].format(reading=reading))
+
+
+def _unsupported_message(entry: Entry, kind: str) -> str:
+    """Why a kind cannot serve as evidence, and what to do instead."""
+    extension = entry.suffix or "无"
+    if kind in ARCHIVE_KINDS:
+        return MESSAGES["archive"].format(kind=kind)
+    key = kind if kind in ("shortcut", "exe", "audio", "ole") else "unknown"
+    return MESSAGES[key].format(extension=extension)
+
+
+def _out_of_period(project: Project, found: FoundDate, source: DateSource) -> Flag:
+    """A warning, not a blocker: older policy documents can still be valid evidence."""
+    start, end = project.config.period
+    message = MESSAGES["out_of_period"].format(date=found.text, source=SOURCE_TEXT[source], start=start, end=end)
+    return Flag(code="out_of_period", message=message)
+
+
+def _with_duplicates(files: list[EvidenceFile]) -> list[EvidenceFile]:
+    """Flag every copy of content that appears more than once, naming all the other places.
+
+    An entry from the last index comes with its duplicate flag: it stays as it is (the same object)
+    while the flag is still right; only entries whose flag changes are copied.
+    """
+    # Counted first: a list per file (a defaultdict) took twice as long, and most contents appear once.
+    counts = Counter([file.sha256 for file in files if file.size and file.sha256])  # an unreadable file has no hash
+    copied: dict[str, list[str]] = {sha256: [] for sha256, count in counts.items() if count > 1}
+    for file in files:
+        if file.sha256 in copied:
+            copied[file.sha256].append(file.path)
+    result = []
+    for file in files:
+        copies = copied.get(file.sha256)
+        if copies or (file.flags and file.flags[-1].code == "duplicate"):
+            file = _duplicate_flagged(file, copies)
+        result.append(file)
+    return result
+
+
+def _duplicate_flagged(file: EvidenceFile, copies: list[str] | None) -> EvidenceFile:
+    """The entry with a duplicate flag last, naming the other places of its content (none if there are none)."""
+    had = file.flags[-1] if file.flags and file.flags[-1].code == "duplicate" else None
+    others = "、".join(path for path in copies if path != file.path) if copies else None
+    wanted = MESSAGES["duplicate"].format(others=others) if others else None
+    if (had.message if had else None) == wanted:
+        return file
+    flags = file.flags[:-1] if had else file.flags
+    return file.model_copy(update={"flags": [*flags, Flag(code="duplicate", message=wanted)] if wanted else flags})
+
+
+def _folders(top_folders: list[str], matcher: FolderMatcher) -> dict[str, str]:
+    """Indicator id → its folder; the conventional name wins when two folders name one indicator."""
+    folders: dict[str, str] = {}
+    for name in top_folders:
+        indicator = matcher.match(name)
+        if indicator is None:
+            continue
+        if indicator.id not in folders or name == folder_name(indicator):
+            folders[indicator.id] = name
+    return folders
+
+
+# --- output ----------------------------------------------------------------------------------
+
+
+def write_index_json(index: EvidenceIndex, target: Path) -> None:
+    """Write the index as JSON (fields documented in the README), atomically.
+
+    pydantic-core's serializer writes the same text as json.dumps(indent=2, ensure_ascii=False),
+    six times faster (json's indented output is pure Python): 20 ms of every `assess index` at 1×.
+    """
+    document = {"format": "assess-evidence-index", "version": 1, **index.model_dump(mode="json")}
+    write_text(target, to_json(document, indent=2).decode() + "\n")

@@ -1,0 +1,1 @@
+"""The PDF dossier: HTML laid out by WeasyPrint, evidence appended as pages."""

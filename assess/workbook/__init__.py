@@ -1,0 +1,1 @@
+"""The Excel workbook: export and import share one column contract."""
