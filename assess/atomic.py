@@ -12,7 +12,7 @@ import time
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -143,7 +143,7 @@ def document_time(report_date: date) -> datetime:
     if not text:
         return datetime.combine(report_date, datetime.min.time())
     try:
-        return datetime.fromtimestamp(int(text), timezone.utc).replace(tzinfo=None)
+        return datetime.fromtimestamp(int(text), UTC).replace(tzinfo=None)
     except (ValueError, OverflowError, OSError) as exc:
         raise BadSourceDate(text) from exc
 
@@ -154,9 +154,8 @@ ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
 def write_reproducible_zip(target: Path, data: bytes) -> None:
     """Rewrite a zip (.docx, .xlsx) with fixed entry timestamps, atomically: same content, same bytes."""
-    with atomic_path(target) as temp:
-        with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(temp, "w") as out:
-            for entry in source.infolist():
-                fixed = zipfile.ZipInfo(entry.filename, date_time=ZIP_EPOCH)
-                fixed.external_attr = 0o644 << 16
-                out.writestr(fixed, source.read(entry.filename), compress_type=zipfile.ZIP_DEFLATED)
+    with atomic_path(target) as temp, zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(temp, "w") as out:
+        for entry in source.infolist():
+            fixed = zipfile.ZipInfo(entry.filename, date_time=ZIP_EPOCH)
+            fixed.external_attr = 0o644 << 16
+            out.writestr(fixed, source.read(entry.filename), compress_type=zipfile.ZIP_DEFLATED)

@@ -32,7 +32,7 @@ def project_lock(output_dir: Path) -> Iterator[None]:
     lock_path = output_dir / LOCK_NAME
     try:
         output_dir.mkdir(parents=True, exist_ok=True)
-        handle = open(lock_path, "a+", encoding="utf-8")
+        handle = open(lock_path, "a+", encoding="utf-8")  # noqa: SIM115 (held until the lock is released below)
     except OSError as exc:
         raise OutputError(lock_path, exc) from exc
     try:

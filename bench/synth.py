@@ -104,10 +104,7 @@ def plan(project: Project, seed: int, count: int, shape: Shape = Shape()) -> lis
 def _spec(project: Project, seed: int, index: int, indicators, weights, shape: Shape) -> FileSpec:
     """Draw file `index` from its own random stream: the first pass covers every indicator once."""
     rng = random.Random(f"{seed}:file:{index}")
-    if index < len(indicators):
-        indicator = indicators[index]
-    else:
-        indicator = rng.choices(indicators, weights)[0]
+    indicator = indicators[index] if index < len(indicators) else rng.choices(indicators, weights)[0]
     is_pdf = rng.random() < shape.pdf_share
     day = FIRST_DAY + timedelta(days=rng.randrange((LAST_DAY - FIRST_DAY).days + 1))
     department = (indicator.departments.lead or ["区卫健委"])[0]

@@ -65,12 +65,12 @@ class Row:
             return None
         return self.score < self.limit if self.strict else self.score <= self.limit
 
-    def unavailable(self, reason: str) -> "Row":
+    def unavailable(self, reason: str) -> Row:
         """Mark the row as waiting for code that has not landed."""
         self.status, self.note = "unavailable", reason
         return self
 
-    def failed(self, exc: BaseException) -> "Row":
+    def failed(self, exc: BaseException) -> Row:
         """Mark the row as failed, keeping the reason."""
         self.status, self.note = "failed", f"{type(exc).__name__}: {exc}"[:500]
         return self

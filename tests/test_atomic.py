@@ -13,10 +13,9 @@ from assess.atomic import OutputError, atomic_path, write_text
 def test_failed_write_keeps_the_previous_file(tmp_path):
     target = tmp_path / "报告.docx"
     target.write_text("旧版本", encoding="utf-8")
-    with pytest.raises(RuntimeError):
-        with atomic_path(target) as temp:
-            temp.write_text("写了一半", encoding="utf-8")
-            raise RuntimeError("crash")
+    with pytest.raises(RuntimeError), atomic_path(target) as temp:
+        temp.write_text("写了一半", encoding="utf-8")
+        raise RuntimeError("crash")
     assert target.read_text(encoding="utf-8") == "旧版本"
     assert [p.name for p in tmp_path.iterdir()] == ["报告.docx"]
 
@@ -25,7 +24,7 @@ def test_written_file_is_readable_by_the_office(tmp_path):
     target = tmp_path / "a.json"
     write_text(target, "{}")
     mode = stat.S_IMODE(target.stat().st_mode)
-    assert mode & stat.S_IRGRP and mode & stat.S_IROTH or os.umask(os.umask(0)) & 0o044
+    assert (mode & stat.S_IRGRP and mode & stat.S_IROTH) or os.umask(os.umask(0)) & 0o044
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root ignores folder permissions")

@@ -11,7 +11,7 @@ import os
 import subprocess
 import sys
 import zipfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -65,7 +65,7 @@ def test_documents_carry_the_source_date_never_the_clock(tmp_path, repo_root):
     build(root, 3, EPOCH + 3600)
     moment = datetime(2024, 6, 30, 1, 0)
     report = Document(next((root / "output").glob("*.docx")))
-    utc = moment.replace(tzinfo=timezone.utc)
+    utc = moment.replace(tzinfo=UTC)
     assert (report.core_properties.created, report.core_properties.modified) == (utc, utc)
     workbook = load_workbook(next((root / "output").glob("*.xlsx")))
     assert (workbook.properties.created, workbook.properties.modified) == (moment, moment)

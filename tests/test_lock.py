@@ -31,15 +31,12 @@ def test_lock_is_released_after_use(tmp_path):
 
 
 def test_same_process_second_lock_is_refused(tmp_path):
-    with project_lock(tmp_path):
-        with pytest.raises(ProjectBusy, match="另一个 assess 构建正在进行"):
-            with project_lock(tmp_path):
-                pass
+    with project_lock(tmp_path), pytest.raises(ProjectBusy, match="另一个 assess 构建正在进行"), project_lock(tmp_path):
+        pass
 
 
 def test_unusable_output_folder_is_a_clear_error(tmp_path):
     blocker = tmp_path / "output"
     blocker.write_text("不是文件夹", encoding="utf-8")
-    with pytest.raises(OutputError, match="无法写入输出文件"):
-        with project_lock(blocker / "sub"):
-            pass
+    with pytest.raises(OutputError, match="无法写入输出文件"), project_lock(blocker / "sub"):
+        pass

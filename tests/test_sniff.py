@@ -203,7 +203,7 @@ def ftyp(brand: bytes, *compatible: bytes) -> bytes:
         (b"L\x00\x00\x00\x01\x14\x02\x00" + bytes(64), "shortcut"),
         (b"ID3\x04\x00" + bytes(64), "audio"),
         ("会议纪要\r\n".encode("utf-16"), "text"),
-        ("会议纪要：2023年7月15日召开。\n".encode("utf-8"), "text"),
+        ("会议纪要：2023年7月15日召开。\n".encode(), "text"),
         ("会议纪要：2023年7月15日召开。\n".encode("gb18030"), "text"),
         (bytes(range(256)), "unknown"),
         (b"", "unknown"),

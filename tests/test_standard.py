@@ -108,6 +108,6 @@ def test_national_standard_loads_with_no_code_change(repo_root):
     project = load_project(repo_root, standard_override=repo_root / "standards" / "national-2021.yaml")
     indicators = project.standard.indicators
     assert len(indicators) == 18
-    assert [c.name for c in project.standard.categories][0] == "基层中医药服务覆盖面"
+    assert next(c.name for c in project.standard.categories) == "基层中医药服务覆盖面"
     assert indicators[12].targets[0].threshold_text == "0.6–0.8名/万人"
     assert indicators[17].requirement.startswith("鼓励政府举办的县级中医医院牵头组建紧密型医共体")

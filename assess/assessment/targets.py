@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import operator
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+from typing import Any
 
 from assess.assessment.model import InstitutionCheck, TargetResult
 from assess.config.data import Measure
@@ -18,7 +19,7 @@ SHARE_PRECISION = Decimal("0.01")
 COMPARE = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "==": operator.eq}
 TECH_FIELDS = {"tech_categories": "类", "tech_items": "项"}
 
-TEXT = {
+TEXT: dict[str, Any] = {
     "no_value": "未填报",
     "no_institutions": "名册中无适用机构",
     "below": "低于目标 {gap}",

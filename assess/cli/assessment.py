@@ -6,6 +6,7 @@ Also resolves the department and category names the user typed.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
@@ -37,7 +38,7 @@ VERDICT_STYLES = {
 }
 STATUS_STYLES = {GapStatus.OPEN: "red", GapStatus.IN_PROGRESS: "yellow", GapStatus.DONE: "green"}
 
-TEXT = {
+TEXT: dict[str, Any] = {
     "status_title": "{district} 自评结论（截至 {day}）",
     "status_columns": ("编号", "指标", "牵头", "结论", "主要理由"),
     "more_reasons": "（另 {count} 条）",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
@@ -28,7 +29,7 @@ from assess.evidence.index import (
 
 MAX_IGNORED_SHOWN = 10
 
-TEXT = {
+TEXT: dict[str, Any] = {
     "table_title": "佐证材料索引（{district}）",
     "columns": ("编号", "标题", "文件数", "页数", "问题数"),
     "no_usable": "（缺少可用佐证）",

@@ -38,7 +38,7 @@ class Phase(Strict):
     end: date
 
     @model_validator(mode="after")
-    def _ordered(self) -> "Phase":
+    def _ordered(self) -> Phase:
         if self.end < self.start:
             raise ValueError(f"结束日期 {self.end} 早于开始日期 {self.start}")
         return self

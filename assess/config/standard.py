@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import difflib
-from typing import Callable, Literal
+from collections.abc import Callable
+from typing import Literal
 
 from pydantic import Field, model_validator
 
@@ -45,7 +46,7 @@ class Target(Strict):
     basis: str | None = Field(default=None, description="阈值依据（原文未给出数值时注明取值来源）")
 
     @model_validator(mode="after")
-    def _threshold_is_well_formed(self) -> "Target":
+    def _threshold_is_well_formed(self) -> Target:
         """Reject thresholds that cannot be compared: the office sees why, not a crash later."""
         if self.op == "between":
             if self.range is None:

@@ -48,7 +48,7 @@ class _LineConstructor(SafeConstructor):
         self.source = source
         self.findings: list[Finding] = []
 
-    def construct_mapping(self, node, deep=False):  # noqa: D401 - PyYAML hook
+    def construct_mapping(self, node, deep=False):
         mapping = LineDict()
         mapping.line = node.start_mark.line + 1
         mapping.key_lines = {}

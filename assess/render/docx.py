@@ -14,6 +14,7 @@ import zipfile
 from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from docx import Document
 from docx.opc.exceptions import PackageNotFoundError
@@ -35,7 +36,7 @@ TEMPLATE_NAME = "report.docx"
 CHART_WIDTH_MM = 150
 """Width of the embedded chart: a little under the 156 mm text block."""
 
-TEXT = {
+TEXT: dict[str, Any] = {
     "title": "{district}创建{honour}自评报告",
     "title_lines": "{district}创建\n{honour}自评报告",
     "byline_date": "（{date}）",

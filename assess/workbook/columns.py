@@ -236,7 +236,7 @@ class WorkbookState:
             yield kind, key, field_name, text
 
     @classmethod
-    def from_rows(cls, rows: Iterable[tuple]) -> "WorkbookState":
+    def from_rows(cls, rows: Iterable[tuple]) -> WorkbookState:
         """Rebuild the record from the hidden sheet's rows (header excluded)."""
         state = cls()
         for kind, key, field_name, text in (tuple(cell_text(v) for v in row[:4]) for row in rows):

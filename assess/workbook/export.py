@@ -467,7 +467,7 @@ def _institution_rows(a: Assessment) -> list[list[Any]]:
         [
             r.indicator.label, r.indicator.id, r.indicator.title, f"{t.name}{t.target_text}", t.actual_text,
             check.institution, check.type, check.town or "", PASSED if check.passed else FAILED, check.detail,
-        ]  # fmt: skip
+        ]
         for r in a.indicators
         for t in r.targets
         for check in t.institutions

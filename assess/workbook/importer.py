@@ -46,7 +46,7 @@ from assess.workbook.columns import (
 
 BACKUP_DIR = ".backup"
 
-TEXT = {
+TEXT: dict[str, Any] = {
     "not_found": "{path}：找不到文件",
     "not_xlsx": "{path}：不是有效的 Excel 工作簿（.xlsx），请用 Excel 另存为 .xlsx 后重试",
     "no_state": "{path}：缺少隐藏的“{sheet}”表，不是 assess 生成的自评表，或该表被删除；请用 assess build 重新生成后再填写",
