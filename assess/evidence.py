@@ -9,14 +9,13 @@ renamed or touched by the index.
 from __future__ import annotations
 
 import functools
-import gc
 import hashlib
 import json
 import os
 import pickle
 from collections import Counter
 from collections.abc import Iterable
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from datetime import date
 from operator import attrgetter
 from pathlib import Path
@@ -433,25 +432,6 @@ def walk(root: Path) -> tuple[list[Entry], list[str], list[str]]:
 # --- build_index -----------------------------------------------------------------------------
 
 
-@contextmanager
-def _collector_paused():
-    """Pause the cyclic garbage collector: nearly every object the index makes lives until it returns.
-
-    Collecting meanwhile only walks them again: in a long-lived process (`assess build`, the bench) a
-    full collection every few runs cost 12 ms, a third of a warm run at 1×. A cold run leaves a few
-    hundred cyclic objects (exceptions of damaged files), which the next collection frees.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-
-
-@_collector_paused()
 def build_index(project: Project, *, rehash: bool = False, progress: bool = False) -> EvidenceIndex:
     """Index evidence/: the last index if nothing changed, else only changed files described and unknown ones read."""
     root = project.path("evidence")

@@ -193,22 +193,6 @@ def test_an_unreadable_file_is_not_reused_but_read_again(project, monkeypatch):
     assert (again.stats.analysed, codes(by_name(again, path.name))) == (1, [])
 
 
-def test_the_garbage_collector_is_back_as_it_was_after_an_index_even_a_failed_one(project_copy):
-    import gc
-
-    missing = load_project(project_copy)  # no evidence/ yet
-    with pytest.raises(evidence.EvidenceFolderMissing):
-        build_index(missing)
-    assert gc.isenabled()
-    gc.disable()
-    try:
-        with pytest.raises(evidence.EvidenceFolderMissing):
-            build_index(missing)
-        assert not gc.isenabled()
-    finally:
-        gc.enable()
-
-
 CHANGES = [touch, copy_again, remove_copy, rename, move_out_of_place]
 
 
