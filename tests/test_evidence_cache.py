@@ -131,16 +131,3 @@ def test_cached_facts_of_more_files_than_one_query_takes_are_all_found(project, 
     again = build_index(project)
     assert (again.stats.analysed, again.stats.reused) == (0, 3)
 
-
-def test_kept_file_pieces_join_back_into_the_index_and_wrong_lengths_are_refused():
-    from assess.evidence.cache import join_files, split_files
-
-    kept = b'{"files":[{"path":"a"},{"path":"bc"}],"ignored":[],"folders":{}}'
-    assert split_files(kept, [12, 13]) == [b'{"path":"a"}', b'{"path":"bc"}']
-    assert join_files([b'{"path":"a"}', b'{"path":"bc"}'], b'{"ignored":[],"folders":{}}') == kept
-    assert split_files(b'{"files":[],"ignored":[]}', []) == []
-    assert join_files([], b'{"ignored":[]}') == b'{"files":[],"ignored":[]}'
-    assert join_files([b'{"path":"a"}'], b'{"ignored":[]}') == b'{"files":[{"path":"a"}],"ignored":[]}'
-    for lengths in ([13, 12], [12], [12, 13, 0], []):
-        with pytest.raises(ValueError):
-            split_files(kept, lengths)

@@ -2,17 +2,15 @@
 
 An entry is reused only while the file's size and mtime_ns are unchanged; each fact is a column, so
 rows decode without parsing JSON. Beside the rows, the last whole index is kept as JSON with the
-mtime_ns of each of its files, the length of each file's JSON in it, the top-level folders and a
-fingerprint of what it was made from: a run that finds nothing changed reads that one row instead
-of a thousand, and one that finds a few files changed describes and serialises only those. The
-cache can be deleted at any time; a damaged one (or one written by an older version) is deleted
-and rebuilt without bothering the office.
+mtime_ns of each of its files and a fingerprint of what it was made from: a run that finds nothing
+changed reads that one row instead of a thousand, and one that finds a few files changed describes
+only those. The cache can be deleted at any time; a damaged one (or one written by an older
+version) is deleted and rebuilt without bothering the office.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from array import array
 from collections.abc import Collection, Sequence
 from datetime import date
 from pathlib import Path
@@ -21,7 +19,7 @@ from typing import NamedTuple
 from assess.evidence.dates import FoundDate
 from assess.evidence.sniff import Analysis
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 """Bump when the columns, Analysis or the way either is computed change: older caches are then discarded."""
 
 _COLUMNS = (
@@ -50,9 +48,7 @@ CREATE TABLE IF NOT EXISTS result (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     basis BLOB NOT NULL,
     fingerprint BLOB NOT NULL,
-    mtimes BLOB NOT NULL,
-    lengths BLOB NOT NULL,
-    top_folders_json BLOB NOT NULL,
+    mtimes_json BLOB NOT NULL,
     index_json BLOB NOT NULL
 )
 """)
@@ -64,62 +60,15 @@ Key = tuple[int, int]
 """(size, mtime_ns) of a file when it was analysed."""
 
 
-INDEX_HEAD = b'{"files":['
-"""How the JSON of an index (pydantic's compact model_dump_json) starts: its files follow, comma-separated."""
-
-
 class LastIndex(NamedTuple):
-    """The index the last run made, as kept: what it was made from, how its files sit in it, the index itself."""
+    """The index the last run made, as kept: what it was made from, the mtime_ns of each file, the index itself."""
 
     fingerprint: bytes
     """Of the basis (code and configuration) and everything the walk saw."""
-    mtimes: bytes
-    """The mtime_ns of each file of the index, in its order (pack_ints)."""
-    lengths: bytes
-    """The length of each file's JSON in index_json, in the same order (pack_ints)."""
-    top_folders_json: bytes
-    """JSON list of the top-level folders the walk saw (the index's folders are made from them alone)."""
+    mtimes_json: bytes
+    """JSON list of the mtime_ns of each file of the index, in its order."""
     index_json: bytes
-    """The index as EvidenceIndex.model_dump_json writes it: INDEX_HEAD, each file's JSON, then the rest."""
-
-
-def pack_ints(values: list[int]) -> bytes:
-    """Integers as kept: 64-bit, in this machine's byte order (a tenth of the time of JSON for a thousand mtimes)."""
-    return array("q", values).tobytes()
-
-
-def unpack_ints(packed: bytes) -> list[int]:
-    """Kept integers back; ValueError if the bytes are not whole 64-bit integers."""
-    return array("q", packed).tolist()
-
-
-def split_files(index_json: bytes, lengths: list[int]) -> list[bytes]:
-    """Each file's JSON in a kept index, cut by the kept lengths; ValueError unless they tile its file list exactly."""
-    if not index_json.startswith(INDEX_HEAD):
-        raise ValueError("not a kept index")
-    pieces, start = [], len(INDEX_HEAD)
-    for length in lengths:
-        end = start + length
-        if index_json[end : end + 1] not in (b",", b"]"):
-            raise ValueError("kept lengths do not match the kept index")
-        pieces.append(index_json[start:end])
-        start = end + 1
-    closing = start - 1 if pieces else start
-    if index_json[closing : closing + 2] != b"],":
-        raise ValueError("kept lengths do not match the kept index")
-    return pieces
-
-
-def join_files(pieces: list[bytes], others: bytes) -> bytes:
-    """An index's JSON from each file's JSON and the JSON object of its other fields (model_dump_json without files).
-
-    The head and tail are added to the first and last pieces, so the large buffer is made once: adding
-    them to the joined pieces copied it twice more (0.3 ms at 1x).
-    """
-    tail = b"]," + others[1:]
-    if len(pieces) < 2:
-        return INDEX_HEAD + b"".join(pieces) + tail
-    return b",".join([INDEX_HEAD + pieces[0], *pieces[1:-1], pieces[-1] + tail])
+    """The index as EvidenceIndex.model_dump_json writes it."""
 
 
 class Cached(NamedTuple):
@@ -137,7 +86,7 @@ class AnalysisCache:
         self.path = path
         self._db: sqlite3.Connection | None = None
 
-    def __enter__(self) -> "AnalysisCache":
+    def __enter__(self) -> AnalysisCache:
         try:
             self._db = self._open(self.path)
         except (OSError, sqlite3.DatabaseError):  # damaged, older schema or unwritable: start afresh
@@ -217,7 +166,7 @@ class AnalysisCache:
 
     def last_index(self, basis: bytes) -> LastIndex | None:
         """The index the last run made, if it was made by the same code from the same configuration (basis)."""
-        query = "SELECT fingerprint, mtimes, lengths, top_folders_json, index_json FROM result WHERE basis = ?"
+        query = "SELECT fingerprint, mtimes_json, index_json FROM result WHERE basis = ?"
         try:
             row = self._db.execute(query, (basis,)).fetchone()
         except sqlite3.DatabaseError:  # damaged: the rest of the run finds out and rebuilds
@@ -232,10 +181,9 @@ class AnalysisCache:
             # An upsert (SQLite 3.24+), not INSERT OR REPLACE: SQLite then rewrites a value of unchanged length in place, page
             # by page, writing only the pages that differ (one touched file: 0.1 ms instead of 0.7 at 1x).
             upsert = (
-                "INSERT INTO result (id, basis, fingerprint, mtimes, lengths, top_folders_json, index_json)"
-                " VALUES (1, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET basis = excluded.basis,"
-                " fingerprint = excluded.fingerprint, mtimes = excluded.mtimes, lengths = excluded.lengths,"
-                " top_folders_json = excluded.top_folders_json, index_json = excluded.index_json"
+                "INSERT INTO result (id, basis, fingerprint, mtimes_json, index_json) VALUES (1, ?, ?, ?, ?)"
+                " ON CONFLICT (id) DO UPDATE SET basis = excluded.basis, fingerprint = excluded.fingerprint,"
+                " mtimes_json = excluded.mtimes_json, index_json = excluded.index_json"
             )
             self._write(lambda db: db.execute(upsert, (basis, *kept)))
 

@@ -8,14 +8,13 @@ renamed or touched by the index.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import os
 import pickle
 from collections import Counter
 from collections.abc import Iterable
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from datetime import date
 from operator import attrgetter
 from pathlib import Path
@@ -29,15 +28,7 @@ from assess.caches import EVIDENCE_CACHE, code_stamp
 from assess.config.project import Project
 from assess.config.standard import Indicator
 from assess.errors import AssessError, ExitCode, os_error_text
-from assess.evidence.cache import (
-    AnalysisCache,
-    Cached,
-    LastIndex,
-    join_files,
-    pack_ints,
-    split_files,
-    unpack_ints,
-)
+from assess.evidence.cache import AnalysisCache, Cached, LastIndex
 from assess.evidence.dates import FoundDate, Precision, date_from_name
 from assess.evidence.folders import FolderMatcher, department_of, folder_name
 from assess.evidence.sniff import KIND_EXTENSIONS, VIEWABLE_KINDS, Analysis, analyse
@@ -447,25 +438,6 @@ def walk(root: Path) -> tuple[list[Entry], list[str], list[str]]:
 # --- build_index -----------------------------------------------------------------------------
 
 
-@contextmanager
-def _collector_paused():
-    """Pause the cyclic garbage collector: nearly every object the index makes lives until it returns.
-
-    Collecting meanwhile only walks them again: in a long-lived process (`assess build`, the bench) a
-    full collection every few runs cost 12 ms, a third of a warm run at 1×. A cold run leaves a few
-    hundred cyclic objects (exceptions of damaged files), which the next collection frees.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-
-
-@_collector_paused()
 def build_index(project: Project, *, rehash: bool = False, progress: bool = False) -> EvidenceIndex:
     """Index evidence/: the last index if nothing changed, else only changed files described and unknown ones read."""
     root = project.path("evidence")
@@ -480,20 +452,19 @@ def build_index(project: Project, *, rehash: bool = False, progress: bool = Fals
         if last_index is not None and last.fingerprint == fingerprint:
             last_index.stats = IndexStats(files=len(entries), reused=sum(1 for entry in entries if entry.size))
             return last_index
-        kept = _kept(last, last_index, entries, top_folders)
-        fresh = [entry for entry, row in zip(entries, kept.rows) if row is None]
+        unchanged = _unchanged(last, last_index, entries)
+        fresh = [entry for entry in entries if entry.path not in unchanged]
         known, stats = _analysed(cache, fresh, rehash, progress)
         stats.files = len(entries)
-        stats.reused += sum(1 for row in kept.rows if row and row[0].size)
+        stats.reused += sum(1 for file in unchanged.values() if file.size)
         matcher = FolderMatcher(project.standard)
         described = iter(_describe(project, matcher, fresh, known))
-        files = _with_duplicates([row[0] if row else next(described) for row in kept.rows])
-        folders = _folders(top_folders, matcher) if kept.folders is None else kept.folders
-        index = EvidenceIndex(files=files, ignored=ignored, folders=folders, stats=stats)
-        if not kept.same_paths:  # else the cache holds rows of these paths only, as the last run left it
-            cache.keep_only({entry.path for entry in entries})
+        files = _with_duplicates([unchanged[entry.path] if entry.path in unchanged else next(described) for entry in entries])
+        index = EvidenceIndex(files=files, ignored=ignored, folders=_folders(top_folders, matcher), stats=stats)
+        cache.keep_only({entry.path for entry in entries})
         settled = not any(facts.analysis.unreadable for facts in known.values())  # a failed read is retried next run
-        cache.keep_index(basis, _kept_record(fingerprint, index, files, entries, top_folders, kept) if settled else None)
+        mtimes_json = json.dumps([entry.mtime_ns for entry in entries]).encode()
+        cache.keep_index(basis, LastIndex(fingerprint, mtimes_json, index.model_dump_json().encode()) if settled else None)
     return index
 
 
@@ -522,55 +493,23 @@ def _parsed(index_json: bytes) -> EvidenceIndex | None:
         return None
 
 
-class _Kept(NamedTuple):
-    """What a run that finds changes takes from the last index."""
+def _unchanged(last: LastIndex | None, index: EvidenceIndex | None, entries: list[Entry]) -> dict[str, EvidenceFile]:
+    """The last index's entries of files whose size and mtime_ns are unchanged, by path (like the cached facts).
 
-    rows: list[tuple[EvidenceFile, bytes] | None]
-    """Per walked file, its entry (duplicate flag included) and JSON in the last index; None if changed or new."""
-    folders: dict[str, str] | None
-    """The indicator folders, if the top-level folders are unchanged (else None)."""
-    same_paths: bool
-    """The walk found the very paths the last index holds."""
-
-
-_NOT_MADE = (None, None, None)
-
-
-def _kept(last: LastIndex | None, index: EvidenceIndex | None, entries: list[Entry], top_folders: list[str]) -> _Kept:
-    """What the last index says of each file that still holds: like the cached facts, an entry is kept by path."""
-    nothing = _Kept([None] * len(entries), None, False)
+    They keep their duplicate flags: _with_duplicates puts them right, as those depend on every file.
+    """
     if index is None:
-        return nothing
+        return {}
     try:
-        pieces = split_files(last.index_json, unpack_ints(last.lengths))
-        made = list(zip(index.files, unpack_ints(last.mtimes), pieces, strict=True))
-        same_folders = json.loads(last.top_folders_json) == top_folders
-    except (ValueError, TypeError):  # not as this code keeps it: every file is described afresh
-        return nothing
-    paths = [entry.path for entry in entries]
-    same_paths = paths == [file.path for file in index.files]  # both sorted: the same files, in the same order
-    if not same_paths:  # some added, removed or renamed: the others found by path
-        by_path = {row[0].path: row for row in made}
-        made = [by_path.get(path, _NOT_MADE) for path in paths]
-    rows = [
-        (file, piece) if mtime_ns == entry.mtime_ns and file.size == entry.size else None
-        for entry, (file, mtime_ns, piece) in zip(entries, made)
-    ]
-    return _Kept(rows, index.folders if same_folders else None, same_paths)
-
-
-def _kept_record(
-    fingerprint: bytes, index: EvidenceIndex, files: list[EvidenceFile], entries: list[Entry], top_folders: list[str], kept: _Kept
-) -> LastIndex:
-    """The index as the cache keeps it: the JSON of each entry taken unchanged from the last index is reused, not made again."""
-    pieces = [row[1] if row and row[0] is file else file.model_dump_json().encode() for file, row in zip(files, kept.rows)]
-    return LastIndex(
-        fingerprint,
-        pack_ints([entry.mtime_ns for entry in entries]),
-        pack_ints([len(piece) for piece in pieces]),
-        json.dumps(top_folders, ensure_ascii=False).encode(),
-        join_files(pieces, index.model_dump_json(exclude={"files"}).encode()),
-    )
+        made = {file.path: (file, mtime_ns) for file, mtime_ns in zip(index.files, json.loads(last.mtimes_json), strict=True)}
+    except (ValueError, TypeError):  # not as this code keeps them: every file is described afresh
+        return {}
+    unchanged = {}
+    for entry in entries:
+        file, mtime_ns = made.get(entry.path, (None, None))
+        if file is not None and (file.size, mtime_ns) == entry.key:
+            unchanged[entry.path] = file
+    return unchanged
 
 
 def _analysed(cache: AnalysisCache, entries: list[Entry], rehash: bool, progress: bool) -> tuple[dict[str, Cached], IndexStats]:
@@ -781,8 +720,7 @@ def _out_of_period(project: Project, found: FoundDate, source: DateSource) -> Fl
 def _with_duplicates(files: list[EvidenceFile]) -> list[EvidenceFile]:
     """Flag every copy of content that appears more than once, naming all the other places.
 
-    An entry from the last index comes with its duplicate flag: it stays as it is (the same object)
-    while the flag is still right; only entries whose flag changes are copied.
+    An entry from the last index comes with its duplicate flag: it is copied only if that flag changes.
     """
     # Counted first: a list per file (a defaultdict) took twice as long, and most contents appear once.
     counts = Counter([file.sha256 for file in files if file.size and file.sha256])  # an unreadable file has no hash

@@ -14,7 +14,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[2] / "assess"
 
 LAYERS = (
-    ("assess.errors", "assess.atomic", "assess.lock", "assess.paths", "assess.stamps"),
+    ("assess.errors", "assess.atomic", "assess.lock", "assess.caches"),
     ("assess.config",),
     ("assess.evidence",),
     ("assess.assessment",),
