@@ -22,7 +22,7 @@ _EXPORTS = {
     "Registry": "config.standard",
     "Standard": "config.standard",
     "Target": "config.standard",
-    "EvidenceIndex": "evidence.index",
+    "EvidenceIndex": "evidence.model",
     "build_index": "evidence.index",
     "DistrictData": "config.data",
     "load_data": "config.data",

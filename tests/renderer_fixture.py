@@ -22,7 +22,7 @@ from assess.assessment.model import (
 )
 from assess.config.project import Project
 from assess.config.records import GapStatus, Verdict
-from assess.evidence.index import EvidenceFile, Flag
+from assess.evidence.model import EvidenceFile, Flag
 
 CYCLE = [Verdict.MET, Verdict.MET, Verdict.PARTIAL, Verdict.NOT_MET, Verdict.INSUFFICIENT, Verdict.MET, Verdict.NOT_ASSESSED]
 

@@ -16,7 +16,7 @@ import pytest
 from docx import Document as WordDocument
 from PIL import Image, ImageDraw
 
-from assess.evidence.index import EvidenceFile, Flag
+from assess.evidence.model import EvidenceFile, Flag
 from assess.render.dossier import appendix
 from assess.render.dossier.appendix import (
     A4,

@@ -11,7 +11,7 @@ from assess.config.data import Measure
 from assess.config.records import Verdict
 from assess.config.roster import Institution
 from assess.config.standard import Target
-from assess.evidence.index import EvidenceFile, Flag
+from assess.evidence.model import EvidenceFile, Flag
 
 SHARE = Target(metric="share", name="中医诊疗人次占比", op=">=", value=35, unit="%")
 GP = Target(metric="gp", name="每万人中医类别全科医生数", op="between", range=(0.6, 0.8), unit="名/万人")

@@ -11,7 +11,7 @@ from assess.config.data import DistrictData, Measure, PlanEntry
 from assess.config.project import load_project
 from assess.config.records import GapStatus, Snapshot, Verdict
 from assess.config.roster import Institution
-from assess.evidence.index import EvidenceFile, EvidenceIndex, Flag
+from assess.evidence.model import EvidenceFile, EvidenceIndex, Flag
 
 
 def filed(indicator_id: str, name: str, *flags: str, kind: str = "pdf") -> EvidenceFile:

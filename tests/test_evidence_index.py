@@ -19,12 +19,8 @@ from assess.cli import cli
 from assess.config.project import Project, load_project
 from assess.errors import ExitCode
 from assess.evidence.folders import folder_name
-from assess.evidence.index import (
-    GUIDE_FILE,
-    build_index,
-    init_evidence,
-    write_index_json,
-)
+from assess.evidence.index import build_index, init_evidence, write_index_json
+from assess.evidence.walk import GUIDE_FILE
 
 
 @pytest.fixture

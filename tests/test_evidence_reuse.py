@@ -15,11 +15,7 @@ import assess.evidence.index as evidence
 from assess.caches import EVIDENCE_CACHE
 from assess.config.project import Project, load_project
 from assess.evidence.cache import AnalysisCache
-from assess.evidence.index import (
-    build_index,
-    init_evidence,
-    write_index_json,
-)
+from assess.evidence.index import build_index, init_evidence, write_index_json
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from assess.evidence.dates import date_from_name
-from assess.evidence.index import walk
+from assess.evidence.walk import walk
 
 NAMES = ["2023年7月15日-通知.pdf", "扫描件.PDF", "a.b.c.docx", "无扩展名", "结尾点.", "两点..x", "x.tar.gz"]
 

@@ -15,7 +15,7 @@ from test_appendix import evidence_file, make_docx, make_jpeg, make_pdf, make_pn
 from test_pdf_glyphs import missing_glyphs
 
 from assess.config.project import Project, load_project
-from assess.evidence.index import Flag
+from assess.evidence.model import Flag
 from assess.render import fonts
 from assess.render.dossier import appendix
 from assess.render.dossier.build import (

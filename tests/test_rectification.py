@@ -13,7 +13,7 @@ from assess.assessment.rectification import sync_plan
 from assess.config.data import HISTORY_FILE, PLAN_FILE, load_data
 from assess.config.project import load_project
 from assess.config.records import GapStatus, Verdict
-from assess.evidence.index import EvidenceIndex
+from assess.evidence.model import EvidenceIndex
 
 KEY = "item-27:tcm_visit_share"
 

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from assess.config.project import load_project
 from assess.config.records import Verdict
-from assess.evidence.index import EvidenceFile
+from assess.evidence.model import EvidenceFile
 from assess.workbook.columns import GAP_KEY, INDICATOR_KEY
 from assess.workbook.export import department_sheet_names, render_xlsx
 

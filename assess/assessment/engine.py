@@ -26,7 +26,7 @@ from assess.config.data import DistrictData
 from assess.config.project import Project
 from assess.config.records import Verdict
 from assess.config.standard import Indicator, Registry, Standard, Target
-from assess.evidence.index import EvidenceFile, EvidenceIndex
+from assess.evidence.model import EvidenceFile, EvidenceIndex
 
 IMAGE_KINDS = frozenset({"jpeg", "png", "heic", "tiff"})
 PHOTO_WORDS = ("照片", "截图")

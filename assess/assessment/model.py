@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from assess.config.project import Phase
 from assess.config.records import GapStatus, Snapshot, Verdict
 from assess.config.standard import Indicator
-from assess.evidence.index import EvidenceFile
+from assess.evidence.model import EvidenceFile
 
 ASSESSMENT_FILE = "assessment.json"
 """The full Assessment as JSON under output/, written by `build` and `status` for other tools."""

@@ -17,15 +17,8 @@ from rich.text import Text
 from assess.cli.common import project_options, safe
 from assess.config.project import Project, load_project
 from assess.errors import display_path
-from assess.evidence.index import (
-    FLAG_LABELS,
-    INDEX_FILE,
-    EvidenceFile,
-    EvidenceIndex,
-    build_index,
-    init_evidence,
-    write_index_json,
-)
+from assess.evidence.index import INDEX_FILE, build_index, init_evidence, write_index_json
+from assess.evidence.model import FLAG_LABELS, EvidenceFile, EvidenceIndex
 
 MAX_IGNORED_SHOWN = 10
 

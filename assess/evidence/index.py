@@ -1,6 +1,6 @@
 """Evidence index: walks evidence/ (read-only) and records what each file is and what is wrong with it.
 
-The data model at the top is the contract the assessment and the renderers read. Below it:
+The data model it fills is `assess.evidence.model`; the walk is `assess.evidence.walk`. Here:
 `init_evidence` (one folder per indicator), `build_index` (the last index again when nothing changed,
 else an incremental, parallel walk) and `write_index_json`. Nothing under evidence/ is ever written,
 renamed or touched by the index.
@@ -15,12 +15,10 @@ import pickle
 from collections import Counter
 from collections.abc import Iterable
 from contextlib import nullcontext
-from datetime import date
-from operator import attrgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, NamedTuple
+from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import TypeAdapter, ValidationError
 from pydantic_core import to_json
 
 from assess.atomic import atomic_path, write_text
@@ -29,115 +27,14 @@ from assess.config.project import Project
 from assess.config.standard import Indicator
 from assess.errors import AssessError, ExitCode, os_error_text
 from assess.evidence.cache import AnalysisCache, Cached, LastIndex
-from assess.evidence.dates import FoundDate, Precision, date_from_name
+from assess.evidence.dates import FoundDate, date_from_name
 from assess.evidence.folders import FolderMatcher, department_of, folder_name
+from assess.evidence.model import DateSource, EvidenceFile, EvidenceIndex, Flag, IndexStats
 from assess.evidence.sniff import KIND_EXTENSIONS, VIEWABLE_KINDS, Analysis, analyse
+from assess.evidence.walk import GUIDE_FILE, Entry, gbk_reading, is_junk, walk
 
 if TYPE_CHECKING:
     from rich.progress import Progress
-
-FlagCode = Literal[
-    "empty", "corrupt", "encrypted", "unreadable", "bad_name", "unsupported", "wrong_extension", "out_of_period",
-    "duplicate", "misplaced",
-]
-DateSource = Literal["filename", "pdf", "exif"]
-
-FLAG_LABELS: dict[str, str] = {
-    "empty": "空文件",
-    "corrupt": "已损坏",
-    "encrypted": "已加密",
-    "unreadable": "无法读取",
-    "bad_name": "文件名乱码",
-    "unsupported": "类型不支持",
-    "wrong_extension": "扩展名不符",
-    "out_of_period": "不在创建期间",
-    "duplicate": "重复",
-    "misplaced": "位置不对",
-}
-"""Short Chinese name of each flag code, for tables in the terminal and in the documents."""
-
-BLOCKING_FLAGS = frozenset({"empty", "corrupt", "encrypted", "unreadable", "bad_name", "unsupported", "misplaced"})
-"""Flags that stop a file from counting as proof: a reviewer could not open it, or it is not filed."""
-
-
-class Flag(BaseModel):
-    """One problem with an evidence file, with the Chinese explanation shown to the office."""
-
-    model_config = ConfigDict(frozen=True)
-
-    code: FlagCode = Field(description="问题类型代码")
-    message: str = Field(description="中文说明")
-
-
-class EvidenceFile(BaseModel):
-    """What the index knows about one file under evidence/."""
-
-    model_config = ConfigDict(frozen=True)
-
-    path: str = Field(description="相对 evidence/ 的路径（/ 分隔）")
-    indicator_id: str | None = Field(description="所属指标 id；无法归属时为空")
-    department: str | None = Field(default=None, description="提供部门简称（来自部门子文件夹）")
-    size: int = Field(description="字节数")
-    mtime: float = Field(description="修改时间（Unix 时间戳）")
-    sha256: str = Field(description="内容的 SHA-256")
-    kind: str = Field(
-        description=(
-            "按内容识别的类型：pdf、ofd、jpeg、png、tiff、gif、bmp、webp、heic、avif、docx、xlsx、pptx、doc、xls、ppt、"
-            "wps、et、dps、odt、ods、odp、rtf、text、video；不能作为佐证的 zip、rar、7z、gzip、shortcut、exe、audio、ole、unknown"
-        )
-    )
-    pages: int | None = Field(default=None, description="页数（PDF 页、TIFF 帧，图片为 1）")
-    width: int | None = Field(default=None, description="图片宽度（像素）")
-    height: int | None = Field(default=None, description="图片高度（像素）")
-    evidence_date: date | None = Field(default=None, description="材料日期（文件名、PDF 元数据或 EXIF），从不取修改时间")
-    date_source: DateSource | None = Field(default=None, description="材料日期的来源")
-    date_precision: Precision | None = Field(
-        default=None, description="材料日期的精度：day（日）、month（月，日期取当月 1 日）、year（年，取 1 月 1 日）"
-    )
-    flags: list[Flag] = Field(default_factory=list, description="发现的问题")
-
-    @property
-    def name(self) -> str:
-        """File name without folders."""
-        return self.path.rsplit("/", 1)[-1]
-
-    @property
-    def date_text(self) -> str | None:
-        """The evidence date only as precise as it is known: 2023-07-15, 2023-07 or 2023."""
-        if self.evidence_date is None:
-            return None
-        return FoundDate(self.evidence_date, self.date_precision or "day").text
-
-    @property
-    def usable(self) -> bool:
-        """Counts as proof: no flag in BLOCKING_FLAGS (a wrong date, a copy or a wrong extension only warn)."""
-        return not any(flag.code in BLOCKING_FLAGS for flag in self.flags)
-
-
-class IndexStats(BaseModel):
-    """How much work one indexing run did: lets tests see that unchanged files were not re-read."""
-
-    files: int = Field(default=0, description="索引中的文件数")
-    analysed: int = Field(default=0, description="本次读取并计算哈希的文件数")
-    reused: int = Field(default=0, description="未变化、沿用缓存的文件数")
-    bytes_analysed: int = Field(default=0, description="本次读取的字节数")
-
-
-class EvidenceIndex(BaseModel):
-    """The whole evidence/ folder as indexed: every file, sorted by path, plus the ignored junk."""
-
-    files: list[EvidenceFile] = Field(default_factory=list)
-    ignored: list[str] = Field(
-        default_factory=list,
-        description="未编入索引的路径：系统文件（Thumbs.db、.DS_Store、~$ 锁文件等）、符号链接、特殊文件（命名管道等）、无法打开的文件夹（以 / 结尾）",
-    )
-    folders: dict[str, str] = Field(default_factory=dict, description="指标 id → 其佐证文件夹（相对 evidence/）")
-    stats: IndexStats = Field(default_factory=IndexStats, exclude=True, description="本次运行的工作量（不写入 JSON）")
-
-    def files_for(self, indicator_id: str) -> list[EvidenceFile]:
-        """Files filed under one indicator, in path order."""
-        return [f for f in self.files if f.indicator_id == indicator_id]
-
 
 INDEX_FILE = "evidence-index.json"
 INDEX_CODE = (
@@ -145,14 +42,12 @@ INDEX_CODE = (
     "assess.evidence.cache",
     "assess.evidence.dates",
     "assess.evidence.folders",
+    "assess.evidence.model",
     "assess.evidence.sniff",
+    "assess.evidence.walk",
 )
 """The modules whose code decides an index entry: an index made by other code is not reused."""
-GUIDE_FILE = "说明.txt"
-"""The guide init-evidence puts in each indicator folder; it is not evidence and is not indexed."""
 
-JUNK_FILES = {"thumbs.db", "ehthumbs.db", "desktop.ini"}
-JUNK_FOLDERS = {"__macosx", "$recycle.bin", "system volume information"}
 ARCHIVE_KINDS = {"zip", "rar", "7z", "gzip"}
 LONG_RUN_FILES = 200
 LONG_RUN_BYTES = 256 << 20
@@ -285,154 +180,10 @@ def guide_text(project: Project, indicator: Indicator) -> str:
 def _indicator_folders(root: Path, matcher: FolderMatcher) -> Iterable[tuple[str, Indicator]]:
     """(folder name, indicator) for every top-level folder that names an indicator, sorted by name."""
     for entry in sorted(os.scandir(root), key=lambda e: e.name):
-        if entry.is_dir(follow_symlinks=False) and not _is_junk(entry.name, folder=True):
+        if entry.is_dir(follow_symlinks=False) and not is_junk(entry.name, folder=True):
             indicator = matcher.match(entry.name)
             if indicator is not None:
                 yield entry.name, indicator
-
-
-# --- the walk --------------------------------------------------------------------------------
-
-
-class Entry(NamedTuple):
-    """A file found by the walk, with the stat values that decide whether the cache is still valid.
-
-    A NamedTuple: a warm re-index builds a thousand of these, and a frozen dataclass costs twice as much.
-    """
-
-    path: str
-    folders: tuple[str, ...]
-    """The folders above it, relative to evidence/; every file of one folder shares this tuple."""
-    name: str
-    raw_name: str
-    """Its name on disk, undecodable bytes kept as surrogates (the name itself unless misencoded)."""
-    disk_folder: str
-    """Where its folder is on disk, as walked: every file of one folder shares this string."""
-    size: int
-    mtime: float
-    mtime_ns: int
-    misencoded: bool = False
-    """Its name or a folder above it is not valid UTF-8 (GBK names from a Windows zip)."""
-
-    @property
-    def key(self) -> tuple[int, int]:
-        """(size, mtime_ns) as the walk saw them."""
-        return self.size, self.mtime_ns
-
-    @property
-    def absolute(self) -> Path:
-        """Where the file is on disk (a Path is built only when needed)."""
-        return Path(self.disk_folder, self.raw_name)
-
-    @property
-    def suffix(self) -> str:
-        """The name's extension with its dot, as Path.suffix gives it ("" for none)."""
-        dot = self.name.rfind(".")
-        return self.name[dot:] if 0 < dot < len(self.name) - 1 else ""
-
-    @property
-    def stem(self) -> str:
-        """The name without its extension, as Path.stem gives it."""
-        return self.name[: len(self.name) - len(self.suffix)]
-
-
-def _is_junk(name: str, folder: bool = False) -> bool:
-    """System clutter that is never evidence: thumbnails, Office lock files, hidden files.
-
-    The junk names are ASCII: other names (most of them, in Chinese) are not lowered (isascii costs nothing).
-    """
-    if name.startswith(".") or (not folder and name.startswith("~$")):
-        return True
-    return name.isascii() and name.lower() in (JUNK_FOLDERS if folder else JUNK_FILES)
-
-
-def _display(name: str) -> str:
-    """A name as text even when it is not valid UTF-8: undecodable bytes shown as \\xNN, so names stay distinct."""
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:  # os.scandir kept the undecodable bytes as surrogates
-        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    return name
-
-
-def _gbk_reading(name: str) -> str:
-    """What a misencoded name most likely says: Windows zips store names in GBK (GB18030 is its superset)."""
-    raw = name.encode("utf-8", "surrogateescape")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode("gb18030", "replace")
-
-
-class _Listing:
-    """A folder's entries, the folder held open while they are used (a context manager).
-
-    Each entry's stat then looks up its name in the open folder (fstatat) instead of its whole path
-    from / again: 15% of a walk of 1,000 files. Where os.scandir cannot list an open folder (Windows), by path.
-    """
-
-    def __init__(self, folder: str):
-        self.descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY) if os.scandir in os.supports_fd else None
-        try:
-            with os.scandir(folder if self.descriptor is None else self.descriptor) as found:
-                self.entries = list(found)
-        except OSError:
-            self.__exit__()
-            raise
-
-    def __enter__(self) -> _Listing:
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        if self.descriptor is not None:
-            os.close(self.descriptor)
-
-
-def walk(root: Path) -> tuple[list[Entry], list[str], list[str]]:
-    """Files (sorted by path), ignored entries and top-level folders under root.
-
-    Symlinks are not followed and, like junk, special files (named pipes, sockets, devices: reading
-    one could block for ever) and folders that cannot be opened, land in `ignored` (folders with a
-    trailing /); a file that vanishes mid-walk is simply not there.
-    """
-    files: list[Entry] = []
-    ignored: list[str] = []
-    top_folders: list[str] = []
-    pending: list[tuple[str, tuple[str, ...], bool]] = [(str(root), (), False)]
-    while pending:
-        folder, parts, misencoded = pending.pop()
-        try:
-            listing = _Listing(folder)
-        except OSError:
-            ignored.append("/".join(parts) + "/")
-            continue
-        prefix = "".join(part + "/" for part in parts)
-        with listing:
-            for entry in listing.entries:
-                raw = entry.name
-                name = _display(raw)
-                if entry.is_file(follow_symlinks=False):  # the common case first: a regular file
-                    if _is_junk(raw):
-                        ignored.append(prefix + name)
-                    elif not (raw == GUIDE_FILE and len(parts) == 1):
-                        try:
-                            info = entry.stat(follow_symlinks=False)
-                        except OSError:
-                            continue
-                        files.append(Entry._make((
-                            prefix + name, parts, name, raw, folder, info.st_size, info.st_mtime, info.st_mtime_ns,
-                            misencoded or name != raw,
-                        )))
-                elif not entry.is_dir(follow_symlinks=False):  # a symlink or a special file
-                    ignored.append(prefix + name)
-                elif _is_junk(raw, folder=True):
-                    ignored.append(prefix + name + "/")
-                else:
-                    pending.append((f"{folder}/{raw}", (*parts, name), misencoded or name != raw))
-                    if not parts:
-                        top_folders.append(name)
-    files.sort(key=attrgetter("path"))
-    return files, sorted(ignored), sorted(top_folders)
 
 
 # --- build_index -----------------------------------------------------------------------------
@@ -697,7 +448,7 @@ def _content_flags(entry: Entry, analysis: Analysis) -> list[Flag]:
 
 def _bad_name(root: Path, entry: Entry) -> Flag:
     """A name the reports cannot refer to, with what it most likely says (read as GBK)."""
-    reading = "/".join(_gbk_reading(part) for part in entry.absolute.relative_to(root).parts)
+    reading = "/".join(gbk_reading(part) for part in entry.absolute.relative_to(root).parts)
     return Flag(code="bad_name", message=MESSAGES["bad_name"].format(reading=reading))
 
 

@@ -21,7 +21,8 @@ from assess.atomic import write_json
 from assess.config.project import Project
 from assess.errors import AssessError, ExitCode, display_path, os_error_text
 from assess.evidence import sniff
-from assess.evidence.index import EvidenceIndex, walk
+from assess.evidence.model import EvidenceIndex
+from assess.evidence.walk import walk
 
 MANIFEST_FILE = "manifest.json"
 FORMAT = "assess-evidence-manifest"

@@ -39,7 +39,7 @@ from PIL import Image, ImageOps, ImageSequence
 
 from assess.assessment.model import Assessment, IndicatorResult
 from assess.errors import AssessError
-from assess.evidence.index import EvidenceFile
+from assess.evidence.model import EvidenceFile
 from assess.render.dossier.write import (
     SYNC_BYTES,
     Numbers,
