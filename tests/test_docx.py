@@ -337,9 +337,9 @@ def test_libreoffice_renders_the_report(report_path, tmp_path):
     assert len("".join(first_body_line.split())) >= 26  # two-character indent, then about 28 a line
 
 
-def test_readme_documents_every_template_variable(sample_assessment, huimin, repo_root):
-    readme = (repo_root / "README.md").read_text(encoding="utf-8")
-    undocumented = [key for key in [*report_context(sample_assessment, huimin), "verdict_chart"] if f"`{key}`" not in readme]
+def test_manual_documents_every_template_variable(sample_assessment, huimin, repo_root):
+    page = (repo_root / "docs" / "documents" / "report.md").read_text(encoding="utf-8")
+    undocumented = [key for key in [*report_context(sample_assessment, huimin), "verdict_chart"] if f"`{key}`" not in page]
     assert not undocumented
 
 
