@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict
 
 
 class ExitCode(IntEnum):
-    """Process exit codes of the `assess` command, documented in the README."""
+    """Process exit codes of the `assess` command, documented on the manual's command page (docs/commands.md)."""
 
     OK = 0
     INVALID_INPUT = 1

@@ -1,6 +1,6 @@
 """`make bench`: generate (or reuse) a synthetic district, measure `assess` beside raw tools, report.
 
-Usage: python -m bench.run [--scale 1] [--runs 3] [--only index,render] …; see README “性能基准”.
+Usage: python -m bench.run [--scale 1] [--runs 3] [--only index,render] …; see bench/README.md.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 The committed template is this script's output, so every style is reviewable here. After changing
 the script run `.venv/bin/python scripts/make_docx_template.py`; tests check the committed file is
-up to date. The office may instead restyle templates/report.docx in Word (see README, "Word 模板").
+up to date. The office may instead restyle templates/report.docx in Word (see the manual, docs/documents/report.md).
 
 Fonts: a .docx can only name fonts; the reader's Word substitutes missing ones. Styles name the
 fonts offices install (方正小标宋简体, 仿宋_GB2312, 楷体_GB2312, 黑体, 宋体) in w:eastAsia, Times New

@@ -70,7 +70,7 @@ def test_unsafe_expression_in_a_user_template_is_refused(sample_assessment, huim
         render_docx(sample_assessment, huimin, tmp_path / "r.docx", template=template)
     message = str(caught.value)
     assert message.startswith(f"Word 模板 {template}：标记试图访问程序内部（access to attribute '")
-    assert message.endswith("出于安全考虑已拒绝；模板只能使用 README 列出的变量")
+    assert message.endswith("出于安全考虑已拒绝；模板只能使用使用手册列出的变量")
     assert not (tmp_path / "r.docx").exists()
 
 

@@ -1,7 +1,7 @@
 """The assessment engine: standard + evidence index + district data → verdicts, gaps and progress.
 
 Pure: it reads nothing and writes nothing. The verdict rules are in `decide`, in the order they
-apply, and documented in the README (“结论规则”).
+apply, and documented in the manual (docs/verdicts.md, “自评结论规则”).
 """
 
 from __future__ import annotations
@@ -164,7 +164,7 @@ def _score(indicator: Indicator, verdict: Verdict) -> float | None:
 
 
 def decide(facts: Facts) -> Verdict:
-    """The verdict rules, first match wins (README “结论规则”).
+    """The verdict rules, first match wins (manual: docs/verdicts.md).
 
     Typical evidence not recognised by file name is listed and becomes a gap item but never lowers
     the verdict: the standard's lists are examples, and offices name files by official titles.

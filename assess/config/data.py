@@ -132,7 +132,7 @@ class DistrictData:
 TEXT = {
     "coverage_metric": "“{key}”（{name}）由机构名册按机构逐一计算，不需要填写实测值；请在机构名册中填写各机构情况",
     "unknown_metric": "未知的指标键“{key}”{hint}",
-    "unknown_metric_fallback": "，指标标准中没有这个键（可用的键见 README“实测值”一节）",
+    "unknown_metric_fallback": "，指标标准中没有这个键（可用的键见使用手册“实测数据、机构名册与整改方案”一章）",
     "not_number": "“{key}”（{name}）的实测值应为数字（如 31.2），实际为“{value}”",
     "not_level": "“{key}”（{name}）的实测值“{value}”不是有效等级，可选：{scale}{hint}",
     "unknown_indicator": "未知的指标 id“{key}”{hint}",

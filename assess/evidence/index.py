@@ -515,7 +515,7 @@ def _folders(top_folders: list[str], matcher: FolderMatcher) -> dict[str, str]:
 
 
 def write_index_json(index: EvidenceIndex, target: Path) -> None:
-    """Write the index as JSON (fields documented in the README), atomically.
+    """Write the index as JSON (fields documented in the manual, docs/evidence.md), atomically.
 
     pydantic-core's serializer writes the same text as json.dumps(indent=2, ensure_ascii=False),
     six times faster (json's indented output is pure Python): 20 ms of every `assess index` at 1×.

@@ -48,7 +48,7 @@ class ManifestFile(BaseModel):
     kind: str = Field(description="按内容识别的类型")
     pages: int | None = Field(description="页数")
     usable: bool = Field(description="可作为佐证")
-    flags: list[str] = Field(description="问题代码（见 README 佐证材料问题表）")
+    flags: list[str] = Field(description="问题代码（见使用手册“佐证材料文件夹与索引”一章）")
 
 
 class Manifest(BaseModel):
