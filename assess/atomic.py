@@ -46,7 +46,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
     temp = Path(name)
     try:
         yield temp
-        _settle(temp)
+        settle(temp)
         os.replace(temp, target)
     except OSError as exc:
         raise OutputError(target, exc) from exc
@@ -104,7 +104,7 @@ def _current_umask() -> int:
 _FILE_MODE = 0o666 & ~_current_umask()
 
 
-def _settle(temp: Path) -> None:
+def settle(temp: Path) -> None:
     """Give the temp file normal permissions (mkstemp makes it 0600) and flush it to disk."""
     os.chmod(temp, _FILE_MODE)
     with open(temp, "rb") as handle:

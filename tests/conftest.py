@@ -36,6 +36,6 @@ def project_copy(tmp_path: Path, repo_root: Path) -> Path:
 @pytest.fixture(scope="session")
 def sample_assessment(huimin: Project):
     """A hand-built Assessment over all 42 Huimin indicators, for renderer tests."""
-    from renderer_fixture import build_sample_assessment
+    from support.sample_assessment import build_sample_assessment
 
     return build_sample_assessment(huimin)

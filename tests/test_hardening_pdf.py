@@ -21,15 +21,14 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import hostile
 import pdfplumber
 import pikepdf
 import pypdf
 import pytest
+from support import hostile
+from support.processes import kill, start_stopped
+from support.projects import copy_sample, touch_everything
 from test_appendix import make_docx, make_jpeg, make_pdf
-from test_hardening_determinism import touch_everything
-from test_hardening_evidence import copy_sample
-from test_hardening_faults import kill, start_stopped
 from test_pdf_glyphs import missing_glyphs
 
 from assess.assessment.engine import run_assessment

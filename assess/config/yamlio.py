@@ -81,7 +81,7 @@ _LineConstructor.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
 _LineConstructor.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _LineConstructor.construct_sequence)
 
 
-class _PythonLineLoader(Reader, Scanner, Parser, Composer, _LineConstructor, Resolver):
+class PythonLineLoader(Reader, Scanner, Parser, Composer, _LineConstructor, Resolver):
     """PyYAML's pure-Python safe loader with the line-aware constructor (when libyaml is absent)."""
 
     def __init__(self, stream: str, source: str):
@@ -93,10 +93,10 @@ class _PythonLineLoader(Reader, Scanner, Parser, Composer, _LineConstructor, Res
         Resolver.__init__(self)
 
 
-_LineLoader: type = _PythonLineLoader
+LineLoader: type = PythonLineLoader
 if CParser is not None:
 
-    class _LibyamlLineLoader(Composer, CParser, _LineConstructor, Resolver):
+    class LibyamlLineLoader(Composer, CParser, _LineConstructor, Resolver):
         """libyaml scans and parses (several times faster); PyYAML's Python composer builds the nodes.
 
         The composer stays in Python on purpose: libyaml's own composer recurses in C, so a file nested
@@ -109,7 +109,7 @@ if CParser is not None:
             _LineConstructor.__init__(self, source)
             Resolver.__init__(self)
 
-    _LineLoader = _LibyamlLineLoader
+    LineLoader = LibyamlLineLoader
 
 
 MAX_NODES = 200_000
@@ -191,7 +191,7 @@ def load_yaml(path: Path, source: str) -> tuple[Any, list[Finding]]:
         return None, [Finding(path=source, message=f"无法读取文件：{os_error_text(exc)}")]
     loader = None
     try:
-        loader = _LineLoader(text, source)  # the pure-Python reader already rejects control characters here
+        loader = LineLoader(text, source)  # the pure-Python reader already rejects control characters here
         data = loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

@@ -300,7 +300,7 @@ def _analyse_all(
     if not pending:
         return
     total = sum(entry.size for entry in pending)
-    bar = _progress_bar(progress, len(pending), total)
+    bar = progress_bar(progress, len(pending), total)
     if bar is None and len(pending) == 1:
         [entry] = pending
         yield entry, _analyse(entry, name_dates)
@@ -329,7 +329,7 @@ def _analyse(entry: Entry, name_dates: dict[str, FoundDate | None]) -> Analysis:
     return analyse(entry.absolute, entry.key, embedded_date=name_dates[entry.path] is None)
 
 
-def _progress_bar(wanted: bool, count: int, total: int) -> Progress | None:
+def progress_bar(wanted: bool, count: int, total: int) -> Progress | None:
     """A transient rich progress bar on stderr, only for long runs on a terminal."""
     if not (wanted and (count >= LONG_RUN_FILES or total >= LONG_RUN_BYTES)):
         return None

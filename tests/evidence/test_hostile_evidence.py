@@ -7,16 +7,16 @@ Index-level checks that already exist elsewhere are not repeated: content sniffi
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 from urllib.parse import unquote
 
-import hostile
 import pytest
 from click.testing import CliRunner
 from docx import Document
 from openpyxl import load_workbook
-from test_sniff import make_pdf
+from support import hostile
+from support.files import make_pdf
+from support.projects import copy_sample
 
 from assess.caches import EVIDENCE_CACHE
 from assess.cli import cli
@@ -25,17 +25,6 @@ from assess.errors import ExitCode
 from assess.evidence import sniff
 from assess.evidence.folders import folder_name
 from assess.evidence.index import build_index
-
-SAMPLE_PARTS = ("standards", "evidence", "data", "templates")
-
-
-def copy_sample(repo_root: Path, root: Path) -> Path:
-    """A copy of the whole sample project (configuration, evidence, data, templates)."""
-    root.mkdir(parents=True, exist_ok=True)
-    shutil.copy(repo_root / "assess.yaml", root / "assess.yaml")
-    for name in SAMPLE_PARTS:
-        shutil.copytree(repo_root / name, root / name, symlinks=True)
-    return root
 
 
 @pytest.fixture(scope="module")

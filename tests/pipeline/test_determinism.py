@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from docx import Document
 from openpyxl import load_workbook
-from test_hardening_evidence import copy_sample
+from support.projects import copy_sample, touch_everything
 
 from assess.atomic import ZIP_EPOCH, document_time
 
@@ -36,12 +36,6 @@ def build(root: Path, seed: int, epoch: int | None) -> dict[str, bytes]:
         env=env, check=True, capture_output=True, timeout=300,
     )  # fmt: skip
     return {p.suffix: p.read_bytes() for p in (root / "output").iterdir() if p.suffix in (".docx", ".xlsx")}
-
-
-def touch_everything(folder: Path, when: int) -> None:
-    """Give every file and folder another modification time, as copying to a USB stick does."""
-    for path in folder.rglob("*"):
-        os.utime(path, (when, when), follow_symlinks=False)
 
 
 @pytest.fixture(scope="module")

@@ -298,3 +298,12 @@ def test_percentage_that_excel_turned_into_a_fraction_is_read_as_typed(project):
     book.save(path)
     run(project)
     assert load_data(project).measures["tcm_visit_share"].value == 36.1
+
+
+def test_excel_serial_typed_into_the_workbook_is_imported_as_a_date(project, sample_assessment):
+    gap = sample_assessment.gaps[0]
+    edit(project, ("整改清单", gap.key, "整改时限", 45565), ("整改清单", gap.key, "完成日期", "45473"))
+    report = run(project)
+    assert len(report.applied) == 2, report.lines()
+    entry = load_data(project).plan[gap.key]
+    assert (entry.deadline, entry.completed) == (date(2024, 9, 30), date(2024, 6, 30))

@@ -8,8 +8,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from test_evidence_index import by_name, codes, folder
-from test_sniff import make_jpeg, make_pdf, write
+from support.evidence import by_name, codes, folder
+from support.files import make_jpeg, make_pdf, write
 
 import assess.evidence.index as evidence
 from assess.caches import EVIDENCE_CACHE
@@ -172,7 +172,7 @@ def test_a_damaged_kept_index_is_rebuilt_silently(project):
 
 
 def test_the_hostile_tree_reused_writes_the_same_json_as_a_full_rebuild(project, monkeypatch, tmp_path):
-    import hostile
+    from support import hostile
 
     hostile.plant(project)
     build_index(project)

@@ -39,8 +39,8 @@ def shape(value):
 def load_both(path: Path, monkeypatch) -> tuple:
     """(data shape, finding texts) from the loader in use, then from the pure-Python fallback."""
     results = []
-    for loader in (yamlio._LineLoader, yamlio._PythonLineLoader):
-        monkeypatch.setattr(yamlio, "_LineLoader", loader)
+    for loader in (yamlio.LineLoader, yamlio.PythonLineLoader):
+        monkeypatch.setattr(yamlio, "LineLoader", loader)
         data, findings = load_yaml(path, path.name)
         results.append((shape(data), [(f.line, f.message) for f in findings]))
     return tuple(results)
@@ -48,7 +48,7 @@ def load_both(path: Path, monkeypatch) -> tuple:
 
 @needs_libyaml
 def test_libyaml_parses_when_it_is_installed():
-    assert yamlio._LineLoader.__name__ == "_LibyamlLineLoader"
+    assert yamlio.LineLoader.__name__ == "LibyamlLineLoader"
 
 
 @pytest.mark.parametrize("name", ["assess.yaml", "standards/huimin-2023.yaml", "standards/departments.yaml", "data/rectification.yaml"])

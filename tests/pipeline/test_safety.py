@@ -11,11 +11,11 @@ import os
 import stat
 from pathlib import Path
 
-import hostile
 import pytest
 from click.testing import CliRunner
-from test_docx import make_template
-from test_hardening_evidence import copy_sample
+from support import hostile
+from support.projects import copy_sample
+from support.templates import make_template
 
 from assess.cli import cli
 from assess.config.project import load_project

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from test_sniff import OLE_MAGIC, make_jpeg, make_pdf, make_zip, write
+from support.evidence import by_name, codes, folder
+from support.files import OLE_MAGIC, make_jpeg, make_pdf, make_zip, write
 
 from assess.caches import EVIDENCE_CACHE
 from assess.cli import cli
@@ -29,22 +30,6 @@ def project(project_copy: Path) -> Project:
     loaded = load_project(project_copy)
     init_evidence(loaded)
     return loaded
-
-
-def folder(project: Project, indicator_id: str, *sub: str) -> Path:
-    """The conventional folder of an indicator (plus sub-folders, created on demand)."""
-    indicator = next(i for i in project.standard.indicators if i.id == indicator_id)
-    path = project.path("evidence").joinpath(folder_name(indicator), *sub)
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def by_name(index, name: str):
-    return next(f for f in index.files if f.name == name)
-
-
-def codes(file) -> list[str]:
-    return [flag.code for flag in file.flags]
 
 
 # --- init-evidence ---
@@ -385,12 +370,12 @@ def test_index_without_evidence_folder_says_how_to_start(project_copy):
 def test_progress_bar_only_for_long_runs_on_a_terminal(monkeypatch):
     from assess.evidence import index as evidence
 
-    assert evidence._progress_bar(True, 10_000, 0) is None  # pytest's stderr is not a terminal
+    assert evidence.progress_bar(True, 10_000, 0) is None  # pytest's stderr is not a terminal
     monkeypatch.setenv("FORCE_COLOR", "1")
-    assert evidence._progress_bar(True, 10_000, 0) is not None
-    assert evidence._progress_bar(True, 0, 1 << 30) is not None
-    assert evidence._progress_bar(True, 10, 1 << 20) is None
-    assert evidence._progress_bar(False, 10_000, 0) is None
+    assert evidence.progress_bar(True, 10_000, 0) is not None
+    assert evidence.progress_bar(True, 0, 1 << 30) is not None
+    assert evidence.progress_bar(True, 10, 1 << 20) is None
+    assert evidence.progress_bar(False, 10_000, 0) is None
 
 
 def test_a_long_run_with_progress_gives_the_same_index(project, monkeypatch):

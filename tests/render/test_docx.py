@@ -14,6 +14,7 @@ import pytest
 from docx import Document
 from docx.oxml.ns import qn
 from docx.shared import Length
+from support.templates import make_template
 
 from assess.config.records import GapStatus, Verdict
 from assess.render.docx import TemplateProblem, render_docx, report_context
@@ -40,15 +41,6 @@ def texts(document, style: str) -> list[str]:
 
 def mm(length: Length) -> float:
     return round(length.mm, 1)
-
-
-def make_template(path: Path, *paragraphs: str) -> Path:
-    """A minimal custom template with the given paragraphs."""
-    document = Document()
-    for text in paragraphs:
-        document.add_paragraph(text)
-    document.save(path)
-    return path
 
 
 def test_title_names_district_and_comes_first(report):

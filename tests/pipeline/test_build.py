@@ -16,6 +16,8 @@ from assess.config.project import load_project
 from assess.errors import ExitCode
 from assess.pipeline import BuildOptions, build
 
+pytestmark = pytest.mark.slow  # every test builds the whole sample dossier
+
 
 @pytest.fixture(scope="module")
 def sample_copy(tmp_path_factory, repo_root: Path) -> Path:

@@ -4,7 +4,7 @@ Already covered elsewhere (not repeated here): YAML syntax errors with their lin
 unknown fields, ids and keys, duplicate keys (test_check.py, test_data.py); a roster with missing
 columns, merged cells, numbers stored as text, GBK CSV and a damaged workbook (test_data_roster.py);
 dates typed as 2024-06-30, 2024/6/30, 2024.6.30, 2024年6月30日, 20240630 (test_data.py); values the
-workbook import cannot use (test_import_xlsx.py).
+workbook import cannot use (workbook/test_import.py).
 """
 
 from __future__ import annotations
@@ -15,8 +15,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from test_data import problems, write
-from test_import_xlsx import edit, project, rendered, run  # noqa: F401 - fixtures of the workbook round trip
+from support.projects import data_problems, write_data
 
 from assess.cli import cli
 from assess.config.coerce import parse_date
@@ -35,9 +34,9 @@ BOMB_MESSAGE = "用 & 锚点和 * 别名层层引用，展开后超过 200000 �
 
 
 def test_alias_bomb_in_data_is_refused_at_once(project_copy):
-    write(project_copy, "measures.yaml", LAUGHS + "\ntcm_visit_share: *a8\n")
+    write_data(project_copy, "measures.yaml", LAUGHS + "\ntcm_visit_share: *a8\n")
     start = time.monotonic()
-    assert problems(project_copy) == [f"data/measures.yaml: {BOMB_MESSAGE}"]
+    assert data_problems(project_copy) == [f"data/measures.yaml: {BOMB_MESSAGE}"]
     assert time.monotonic() - start < 30  # a guard against hanging, not a timing test: unguarded it takes minutes
 
 
@@ -55,21 +54,21 @@ def test_anchors_used_as_intended_still_load(huimin):
 
 
 def test_nesting_too_deep_for_the_parser_is_explained(project_copy):
-    write(project_copy, "measures.yaml", "tcm_visit_share: " + "[" * 3000 + "1" + "]" * 3000 + "\n")
-    (found,) = problems(project_copy)  # libyaml names the line; PyYAML's pure-Python reader cannot
+    write_data(project_copy, "measures.yaml", "tcm_visit_share: " + "[" * 3000 + "1" + "]" * 3000 + "\n")
+    (found,) = data_problems(project_copy)  # libyaml names the line; PyYAML's pure-Python reader cannot
     assert found in (f"data/measures.yaml{line}: YAML 嵌套层数过多（方括号、花括号或缩进层层套叠），无法读取，请检查文件内容" for line in ("", ":1"))
 
 
 def test_data_file_saved_in_gbk_is_named(project_copy):
     (project_copy / "data").mkdir()
     (project_copy / "data" / "measures.yaml").write_bytes("tcm_visit_share: 31.2%  # 中医诊疗人次\n".encode("gbk"))
-    assert problems(project_copy) == ["data/measures.yaml: 文件不是 UTF-8 编码，请用 UTF-8 另存后重试"]
+    assert data_problems(project_copy) == ["data/measures.yaml: 文件不是 UTF-8 编码，请用 UTF-8 另存后重试"]
 
 
 def test_narrative_saved_in_gbk_is_named(project_copy):
     (project_copy / "data" / "narratives").mkdir(parents=True)
     (project_copy / "data" / "narratives" / "org-1.md").write_bytes("已纳入规划。".encode("gbk"))
-    assert problems(project_copy) == ["data/narratives/org-1.md: 自评说明不是 UTF-8 编码，请用 UTF-8 另存后重试"]
+    assert data_problems(project_copy) == ["data/narratives/org-1.md: 自评说明不是 UTF-8 编码，请用 UTF-8 另存后重试"]
 
 
 def test_project_file_saved_with_a_byte_order_mark_loads(project_copy):
@@ -91,23 +90,14 @@ def test_numbers_that_are_not_date_serials(value):
 def test_every_date_format_in_the_rectification_plan(project_copy):
     formats = ["2024年3月31日", "2024/3/31", "2024.3.31", "2024-03-31", "45382", "'45382'"]
     plan = "".join(f"item-27:key{n}:\n  deadline: {text}\n" for n, text in enumerate(formats))
-    write(project_copy, "rectification.yaml", plan)
+    write_data(project_copy, "rectification.yaml", plan)
     deadlines = {entry.deadline for entry in load_data(load_project(project_copy)).plan.values()}
     assert deadlines == {date(2024, 3, 31)}
 
 
-def test_excel_serial_typed_into_the_workbook_is_imported_as_a_date(project, sample_assessment):  # noqa: F811
-    gap = sample_assessment.gaps[0]
-    edit(project, ("整改清单", gap.key, "整改时限", 45565), ("整改清单", gap.key, "完成日期", "45473"))
-    report = run(project)
-    assert len(report.applied) == 2, report.lines()
-    entry = load_data(project).plan[gap.key]
-    assert (entry.deadline, entry.completed) == (date(2024, 9, 30), date(2024, 6, 30))
-
-
 def test_data_problems_never_show_a_traceback(project_copy):
-    write(project_copy, "measures.yaml", LAUGHS + "\ntcm_visit_share: *a8\n")
-    write(project_copy, "not-applicable.yaml", "dev-12: [无耕地\n")
+    write_data(project_copy, "measures.yaml", LAUGHS + "\ntcm_visit_share: *a8\n")
+    write_data(project_copy, "not-applicable.yaml", "dev-12: [无耕地\n")
     Path(project_copy / "evidence").mkdir()
     result = CliRunner().invoke(cli, ["status", "--project", str(project_copy)])
     assert result.exit_code == ExitCode.INVALID_INPUT

@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from test_sniff import make_jpeg, make_pdf
+from support.files import make_jpeg, make_pdf
 
 from assess.caches import EVIDENCE_CACHE
 from assess.config.project import Project, load_project

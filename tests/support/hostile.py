@@ -19,10 +19,10 @@ from pathlib import Path
 import docx
 import pikepdf
 from PIL import Image
-from test_sniff import OLE_MAGIC, ftyp, png_header
 
 from assess.config.project import Project
 from assess.evidence.folders import folder_name
+from support.files import OLE_MAGIC, ftyp, png_header
 
 INDICATOR_ID = "org-4"
 """The indicator whose folder receives the corpus."""

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from test_data import problems
+from support.projects import data_problems
 
 from assess.config.data import load_data
 from assess.config.project import load_project
@@ -69,7 +69,7 @@ def test_bad_cells_name_the_row_and_the_column(project_copy):
         [1, "环河街社区卫生服务中心", "社区卫生服务中心", "环河街街道", "是", "是", "大概", None, "是", "是", "五", 12, 5, ""],
         [2, "攸攸板镇卫生院", "乡镇卫生院", "攸攸板镇", *CENTRE, 5, 8, -1, ""],
     ])
-    assert problems(project_copy) == [
+    assert data_problems(project_copy) == [
         "data/institutions.xlsx: 第3行“中医馆”列：应填 是/否（或 有/无、√/×），实际为“大概”",
         "data/institutions.xlsx: 第3行“适宜技术类数”列：应为不小于 0 的整数，实际为“五”",
         "data/institutions.xlsx: 第4行“中医药人员数”列：应为不小于 0 的整数，实际为“-1”",
@@ -82,7 +82,7 @@ def test_unknown_type_and_duplicate_name_are_reported(project_copy):
         [2, "环河街社区卫生服务中心", "社区卫生服务中心", "环河街街道", *CENTRE, 7, 12, 5, ""],
         [3, None, "村卫生室", "攸攸板镇", *POST, 4, 6, 1, ""],
     ])
-    assert problems(project_copy) == [
+    assert data_problems(project_copy) == [
         "data/institutions.xlsx: 第3行“机构类型”列：未知类型“社区卫生服务中性”，是否应为“社区卫生服务中心”？",
         "data/institutions.xlsx: 第4行：机构“环河街社区卫生服务中心”重复（第3行已出现）",
         "data/institutions.xlsx: 第5行：缺少机构名称",
@@ -92,12 +92,12 @@ def test_unknown_type_and_duplicate_name_are_reported(project_copy):
 def test_missing_column_suggests_the_misspelt_header(project_copy):
     header = [h if h != "中医馆" else "中医官" for h in HEADER]
     write_xlsx(project_copy, [[1, "环河街社区卫生服务中心", "社区卫生服务中心", "环河街街道", *CENTRE, 7, 12, 5, ""]], header=header)
-    assert problems(project_copy) == ["data/institutions.xlsx: 缺少“中医馆”列，是否应为“中医官”？"]
+    assert data_problems(project_copy) == ["data/institutions.xlsx: 缺少“中医馆”列，是否应为“中医官”？"]
 
 
 def test_sheet_without_a_header_row(project_copy):
     write_xlsx(project_copy, [[1, 2, 3]], header=["a", "b", "c"], title=False)
-    [message] = problems(project_copy)
+    [message] = data_problems(project_copy)
     assert message.startswith("data/institutions.xlsx: 找不到表头行")
 
 
@@ -115,17 +115,17 @@ def test_csv_row_errors_use_the_line_number(project_copy):
     (project_copy / "data").mkdir()
     text = ",".join(HEADER) + "\n1,攸攸板村卫生室,村卫生室,攸攸板镇,,,,也许,有,,4,6,1,\n"
     (project_copy / "data" / "institutions.csv").write_text(text, encoding="utf-8")
-    assert problems(project_copy) == ["data/institutions.csv: 第2行“中医阁”列：应填 是/否（或 有/无、√/×），实际为“也许”"]
+    assert data_problems(project_copy) == ["data/institutions.csv: 第2行“中医阁”列：应填 是/否（或 有/无、√/×），实际为“也许”"]
 
 
 def test_two_roster_files_are_ambiguous(project_copy):
     write_xlsx(project_copy, [[1, "环河街社区卫生服务中心", "社区卫生服务中心", "环河街街道", *CENTRE, 7, 12, 5, ""]])
     (project_copy / "data" / "institutions.csv").write_text(",".join(HEADER) + "\n", encoding="utf-8")
-    assert problems(project_copy) == ["data: 同时存在 institutions.xlsx 和 institutions.csv，请只保留一个"]
+    assert data_problems(project_copy) == ["data: 同时存在 institutions.xlsx 和 institutions.csv，请只保留一个"]
 
 
 def test_damaged_workbook_is_reported_not_raised(project_copy):
     (project_copy / "data").mkdir()
     (project_copy / "data" / "institutions.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
-    [message] = problems(project_copy)
+    [message] = data_problems(project_copy)
     assert message.startswith("data/institutions.xlsx: 无法打开表格文件")

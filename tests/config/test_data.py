@@ -3,30 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
+from support.projects import data_problems, write_data
 
 from assess.config.coerce import parse_count, parse_date, parse_mark, parse_number
 from assess.config.data import load_data
 from assess.config.project import load_project
 from assess.config.records import GapStatus, Verdict
-from assess.errors import InvalidInput
-
-
-def write(root: Path, name: str, text: str) -> Path:
-    """Write a file under the project's data/ folder."""
-    path = root / "data" / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def problems(root: Path) -> list[str]:
-    """The findings load_data reports for a project, as printed."""
-    with pytest.raises(InvalidInput) as caught:
-        load_data(load_project(root))
-    return [str(f) for f in caught.value.findings]
 
 
 def test_sample_data_loads_with_numbers_and_dates_typed_as_text(huimin):
@@ -78,68 +62,68 @@ def test_marks_offices_use_for_yes_and_no():
 
 
 def test_unknown_metric_key_names_the_line_and_the_closest_key(project_copy):
-    write(project_copy, "measures.yaml", "public_satisfaction: 93\ntcm_visit_shar: 30\n")
-    assert problems(project_copy) == ["data/measures.yaml:2: 未知的指标键“tcm_visit_shar”，是否应为“tcm_visit_share”？"]
+    write_data(project_copy, "measures.yaml", "public_satisfaction: 93\ntcm_visit_shar: 30\n")
+    assert data_problems(project_copy) == ["data/measures.yaml:2: 未知的指标键“tcm_visit_shar”，是否应为“tcm_visit_share”？"]
 
 
 def test_metric_written_by_its_chinese_name_suggests_the_key(project_copy):
-    write(project_copy, "measures.yaml", "中医诊疗人次占总诊疗人次的比例: 30\n")
-    [message] = problems(project_copy)
+    write_data(project_copy, "measures.yaml", "中医诊疗人次占总诊疗人次的比例: 30\n")
+    [message] = data_problems(project_copy)
     assert "是否应为“tcm_visit_share”（中医诊疗人次占总诊疗人次的比例）？" in message
 
 
 def test_value_that_is_not_a_number_is_located(project_copy):
-    write(project_copy, "measures.yaml", "public_satisfaction:\n  value: 九成\n  source: 调查\n")
-    assert problems(project_copy) == ["data/measures.yaml:1: “public_satisfaction”（群众对中医药服务满意率）的实测值应为数字（如 31.2），实际为“九成”"]
+    write_data(project_copy, "measures.yaml", "public_satisfaction:\n  value: 九成\n  source: 调查\n")
+    assert data_problems(project_copy) == ["data/measures.yaml:1: “public_satisfaction”（群众对中医药服务满意率）的实测值应为数字（如 31.2），实际为“九成”"]
 
 
 def test_level_outside_the_scale_suggests_the_closest_level(project_copy):
-    write(project_copy, "measures.yaml", "tcm_hospital_grade: 二甲\n")
-    [message] = problems(project_copy)
+    write_data(project_copy, "measures.yaml", "tcm_hospital_grade: 二甲\n")
+    [message] = data_problems(project_copy)
     assert message.startswith("data/measures.yaml:1: “tcm_hospital_grade”（区级中医医院等级）的实测值“二甲”不是有效等级")
     assert message.endswith("是否应为“二级甲等”？")
 
 
 def test_coverage_metrics_are_not_typed_in_but_computed_from_the_roster(project_copy):
-    write(project_copy, "measures.yaml", "centre_tech_coverage: 100\n")
-    [message] = problems(project_copy)
+    write_data(project_copy, "measures.yaml", "centre_tech_coverage: 100\n")
+    [message] = data_problems(project_copy)
     assert "由机构名册按机构逐一计算" in message
 
 
 def test_unreadable_date_and_unknown_field_are_located(project_copy):
-    write(project_copy, "measures.yaml", "public_satisfaction:\n  value: 93\n  date: 去年年底\n  sauce: 调查\n")
-    found = problems(project_copy)
+    write_data(project_copy, "measures.yaml", "public_satisfaction:\n  value: 93\n  date: 去年年底\n  sauce: 调查\n")
+    found = data_problems(project_copy)
     assert "data/measures.yaml:3: 字段“public_satisfaction.date”：无法识别的日期“去年年底”，请写成 2024-06-30、2024/6/30 或 2024年6月30日" in found
     assert "data/measures.yaml:4: 未知字段“public_satisfaction.sauce”（是否拼写错误？）" in found
 
 
 def test_plan_with_an_invalid_status_names_the_choices(project_copy):
-    write(project_copy, "rectification.yaml", "item-27:tcm_visit_share:\n  measure: 推广\n  status: 完成了\n")
-    assert problems(project_copy) == ["data/rectification.yaml:3: 字段“item-27:tcm_visit_share.status”：状态“完成了”无效，可选：未整改、整改中、已整改"]
+    write_data(project_copy, "rectification.yaml", "item-27:tcm_visit_share:\n  measure: 推广\n  status: 完成了\n")
+    assert data_problems(project_copy) == ["data/rectification.yaml:3: 字段“item-27:tcm_visit_share.status”：状态“完成了”无效，可选：未整改、整改中、已整改"]
 
 
 def test_not_applicable_for_an_unknown_indicator(project_copy):
-    write(project_copy, "not-applicable.yaml", "dev-12: 无耕地\ndev-99: 写错了\n")
-    assert problems(project_copy) == ["data/not-applicable.yaml:2: 未知的指标 id“dev-99”，是否应为“dev-9”？"]
+    write_data(project_copy, "not-applicable.yaml", "dev-12: 无耕地\ndev-99: 写错了\n")
+    assert data_problems(project_copy) == ["data/not-applicable.yaml:2: 未知的指标 id“dev-99”，是否应为“dev-9”？"]
 
 
 def test_narrative_named_after_no_indicator(project_copy):
-    write(project_copy, "narratives/item-27.md", "已推进。\n")
-    write(project_copy, "narratives/item27.md", "文件名写错。\n")
-    assert problems(project_copy) == ["data/narratives/item27.md: 未知的指标 id“item27”，是否应为“item-27”？"]
+    write_data(project_copy, "narratives/item-27.md", "已推进。\n")
+    write_data(project_copy, "narratives/item27.md", "文件名写错。\n")
+    assert data_problems(project_copy) == ["data/narratives/item27.md: 未知的指标 id“item27”，是否应为“item-27”？"]
 
 
 def test_every_problem_in_every_file_is_reported_at_once(project_copy):
-    write(project_copy, "measures.yaml", "public_satisfaction: [93\n")
-    write(project_copy, "history.yaml", "snapshots:\n- date: 2024-01-01\n")
-    write(project_copy, "not-applicable.yaml", "nope: 理由\n")
-    found = problems(project_copy)
+    write_data(project_copy, "measures.yaml", "public_satisfaction: [93\n")
+    write_data(project_copy, "history.yaml", "snapshots:\n- date: 2024-01-01\n")
+    write_data(project_copy, "not-applicable.yaml", "nope: 理由\n")
+    found = data_problems(project_copy)
     assert [f.split(":")[0] for f in found] == ["data/measures.yaml", "data/not-applicable.yaml", "data/history.yaml", "data/history.yaml"]
     assert found[0].startswith("data/measures.yaml:2: YAML 语法错误")
 
 
 def test_empty_files_count_as_no_data(project_copy):
-    write(project_copy, "measures.yaml", "# 尚未填写\n")
-    write(project_copy, "rectification.yaml", "")
+    write_data(project_copy, "measures.yaml", "# 尚未填写\n")
+    write_data(project_copy, "rectification.yaml", "")
     data = load_data(load_project(project_copy))
     assert data.measures == {} and data.plan == {}

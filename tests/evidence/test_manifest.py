@@ -7,10 +7,10 @@ import json
 import os
 from pathlib import Path
 
-import hostile
 import pytest
 from click.testing import CliRunner
-from test_hardening_evidence import copy_sample
+from support import hostile
+from support.projects import copy_sample
 
 from assess.cli import cli
 from assess.config.project import Project, load_project

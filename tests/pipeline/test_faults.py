@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import errno
 import os
-import select
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -20,7 +18,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from test_hardening_evidence import copy_sample
+from support.processes import kill, start_stopped
+from support.projects import copy_sample
 
 from assess import atomic
 from assess.atomic import STALE_AFTER, remove_stale_temps
@@ -36,12 +35,12 @@ DOCUMENTS = ["--only", "docx", "--only", "xlsx"]
 
 STOP_BEFORE_RENAME = """
 import assess.atomic as atomic
-real_settle = atomic._settle
+real_settle = atomic.settle
 def settle_then_stop(temp):
     real_settle(temp)
     if temp.name.startswith("." + WANTED):
         stop(temp)
-atomic._settle = settle_then_stop
+atomic.settle = settle_then_stop
 """
 
 STOP_MID_WRITE = """
@@ -70,47 +69,6 @@ def store_then_stop(self, *args):
 AnalysisCache.store = store_then_stop
 """
 
-CHILD = """
-import os, sys, time
-WANTED = sys.argv.pop(1)
-def stop(what):
-    print("STOPPED", what, flush=True)
-    time.sleep(600)
-{hook}
-from assess.cli import main
-sys.argv[0] = "assess"
-main()
-"""
-
-
-def start_stopped(hook: str, wanted: str, *args: str) -> subprocess.Popen:
-    """Run `assess *args` in a child that stops (sleeps) at the moment `hook` picks; wait until it does."""
-    child = subprocess.Popen(
-        [sys.executable, "-c", CHILD.format(hook=hook), wanted, *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        cwd=Path(__file__).resolve().parent.parent,
-    )
-    lines = []
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([child.stdout], [], [], 1)
-        if ready:
-            line = child.stdout.readline()
-            lines.append(line)
-            if line.startswith("STOPPED"):
-                return child
-            if not line:
-                break
-    child.kill()
-    raise AssertionError("the child never reached the stop:\n" + "".join(lines))
-
-
-def kill(child: subprocess.Popen) -> None:
-    child.send_signal(signal.SIGKILL)
-    child.wait(timeout=30)
-    child.stdout.close()
 
 
 @pytest.fixture
@@ -278,7 +236,7 @@ def test_write_failing_inside_the_temp_file_keeps_the_old_output(built, monkeypa
     def disk_full(temp):
         raise OSError(errno.ENOSPC, "No space left on device", str(temp))
 
-    monkeypatch.setattr(atomic, "_settle", disk_full)
+    monkeypatch.setattr(atomic, "settle", disk_full)
     result = CliRunner().invoke(cli, ["build", "--project", str(project.root), *DOCUMENTS])
     assert result.exit_code == ExitCode.FAILED and "磁盘空间不足" in result.output
     assert outputs(project) == before and leftovers(project) == []

@@ -1,0 +1,1 @@
+"""Helpers the tests of several subsystems share: files, projects, processes."""
