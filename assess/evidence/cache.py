@@ -84,7 +84,7 @@ class AnalysisCache:
 
     def __init__(self, path: Path):
         self.path = path
-        self._db: sqlite3.Connection | None = None
+        self._db: sqlite3.Connection  # opened by __enter__
 
     def __enter__(self) -> AnalysisCache:
         try:
@@ -95,9 +95,8 @@ class AnalysisCache:
 
     def __exit__(self, *exc_info) -> None:
         """Commit even after an interruption: every stored entry is complete and valid on its own."""
-        if self._db is not None:
-            self.commit()
-            self._db.close()
+        self.commit()
+        self._db.close()
 
     @staticmethod
     def _open(target: Path | str) -> sqlite3.Connection:
@@ -137,7 +136,7 @@ class AnalysisCache:
 
     def load(self, paths: Sequence[str]) -> dict[str, Cached]:
         """The entries of these paths; rows that do not decode are deleted (and will be recomputed)."""
-        rows = []
+        rows: list[tuple] = []
         try:
             for start in range(0, len(paths), PATHS_PER_QUERY):
                 part = paths[start : start + PATHS_PER_QUERY]

@@ -61,7 +61,7 @@ class FoundDate(NamedTuple):
 def _build(parts: dict[str, str | None], precision: Precision) -> FoundDate | None:
     """A FoundDate if the parts make a real calendar date (2023-02-30 does not)."""
     try:
-        return FoundDate(date(int(parts["y"]), int(parts.get("m") or 1), int(parts.get("d") or 1)), precision)
+        return FoundDate(date(int(parts["y"] or ""), int(parts.get("m") or 1), int(parts.get("d") or 1)), precision)
     except ValueError:
         return None
 

@@ -200,7 +200,7 @@ def build_index(project: Project, *, rehash: bool = False, progress: bool = Fals
     with AnalysisCache(project.path("output") / EVIDENCE_CACHE) as cache:
         last = None if rehash else cache.last_index(basis)
         last_index = _parsed(last.index_json) if last is not None else None
-        if last_index is not None and last.fingerprint == fingerprint:
+        if last is not None and last_index is not None and last.fingerprint == fingerprint:
             last_index.stats = IndexStats(files=len(entries), reused=sum(1 for entry in entries if entry.size))
             return last_index
         unchanged = _unchanged(last, last_index, entries)
@@ -249,7 +249,7 @@ def _unchanged(last: LastIndex | None, index: EvidenceIndex | None, entries: lis
 
     They keep their duplicate flags: _with_duplicates puts them right, as those depend on every file.
     """
-    if index is None:
+    if last is None or index is None:
         return {}
     try:
         made = {file.path: (file, mtime_ns) for file, mtime_ns in zip(index.files, json.loads(last.mtimes_json), strict=True)}
@@ -317,7 +317,7 @@ def _analyse_all(
             futures = {pool.submit(_analyse, entry, name_dates): entry for entry in pending}
             for future in as_completed(futures):
                 entry = futures[future]
-                if bar:
+                if bar and task is not None:
                     bar.advance(task, entry.size)
                 yield entry, future.result()
     finally:
@@ -371,7 +371,7 @@ def _describe(
             flags.append(_bad_name(root, entry))
         if misplaced:
             flags.append(misplaced)
-        if found and found.outside(*period):
+        if found and source and found.outside(*period):
             flags.append(_out_of_period(project, found, source))
         files.append({
             "path": entry.path,

@@ -25,7 +25,6 @@ from assess.evidence.model import EvidenceIndex
 from assess.evidence.walk import walk
 
 MANIFEST_FILE = "manifest.json"
-FORMAT = "assess-evidence-manifest"
 
 TEXT = {
     "missing_manifest": "{path}：找不到佐证材料清单。请先运行 assess build 生成，或用 --manifest 指定清单文件",
@@ -56,7 +55,7 @@ class Manifest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    format: Literal["assess-evidence-manifest"] = Field(default=FORMAT, description="固定为 assess-evidence-manifest")
+    format: Literal["assess-evidence-manifest"] = Field(default="assess-evidence-manifest", description="固定为 assess-evidence-manifest")
     version: Literal[1] = 1
     district: str = Field(description="创建单位")
     standard_id: str = Field(description="指标标准 id")

@@ -8,6 +8,7 @@ decompression bombs cost nothing.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import struct
 import threading
@@ -147,7 +148,7 @@ class Analysis(NamedTuple):
     embedded_date_source: Literal["pdf", "exif"] | None = None
 
 
-def open_readonly(path: Path) -> BinaryIO:
+def open_readonly(path: Path) -> io.BufferedReader:
     """Open for reading without updating the access time (O_NOATIME) and never through a symlink.
 
     O_NOFOLLOW: a file swapped for a symlink after the walk (to /etc/passwd, say) is refused.
@@ -199,7 +200,7 @@ def _unreadable(reason: str) -> Analysis:
     return Analysis(sha256="", kind="unknown", unreadable=reason)
 
 
-def sha256_of(handle: BinaryIO) -> str:
+def sha256_of(handle: io.BufferedReader) -> str:
     """SHA-256 of the whole stream, read in 1 MiB chunks into one reused buffer."""
     digest = hashlib.sha256()
     buffer = bytearray(CHUNK)
@@ -319,7 +320,7 @@ def _pdf_facts(handle: BinaryIO, embedded_date: bool) -> dict:
     try:
         with pikepdf.open(handle) as pdf:
             pages = len(pdf.pages)
-            created = parse_pdf_date(str(pdf.trailer.get("/Info", {}).get("/CreationDate", ""))) if embedded_date else None
+            created = parse_pdf_date(str(pdf.trailer.get("/Info", {}).get("/CreationDate", ""))) if embedded_date else None  # type: ignore[call-overload]  # pikepdf types Object.get loosely
     except pikepdf.PasswordError:
         return {"encrypted": True}
     except pikepdf.PdfError:
@@ -347,7 +348,7 @@ def _image_facts(handle: BinaryIO, kind: str, embedded_date: bool) -> dict:
         try:
             with Image.open(handle) as image:
                 width, height = image.size
-                pages = image.n_frames if kind == "tiff" else 1
+                pages = getattr(image, "n_frames", 1) if kind == "tiff" else 1  # only multi-frame formats have n_frames
                 taken = _exif_date(image) if embedded_date and kind in EXIF_KINDS else None
         except Image.DecompressionBombError:
             return {"problem": PROBLEMS["image_huge"]}
