@@ -8,7 +8,7 @@ LOCK := requirements.lock
 # The tool that writes the lock, itself pinned so that `make lock` is repeatable.
 UV := uv==0.13.8
 
-.PHONY: setup demo test check lint docs lock bench clean
+.PHONY: setup demo test check lint docs lock upgrade bench clean
 
 setup: $(STAMP)
 	@sh scripts/system-deps.sh
@@ -39,11 +39,15 @@ lint: setup
 docs: setup
 	$(BIN)/mkdocs build --strict
 
-# Deliberate upgrade: resolve the newest versions pyproject.toml allows and rewrite the lock.
+# After editing pyproject.toml's dependencies: rewrite the lock, keeping every pin that still fits.
 lock:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q $(UV)
-	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes --upgrade -o $(LOCK)
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes $(UV_EXTRA) -o $(LOCK)
+
+# Deliberate upgrade: the newest versions pyproject.toml allows, then `make test` before committing.
+upgrade:
+	$(MAKE) lock UV_EXTRA=--upgrade
 
 # Not part of `make test`: generates a ~1 GB synthetic district under output/bench/ and measures
 # assess against raw tools in the same run. Pass options with BENCH_ARGS="--scale 0.1 --runs 1".
