@@ -1,7 +1,5 @@
 """`python -m assess` runs the command-line interface."""
 
-import sys
-
 from assess.cli import main
 
-sys.exit(main())
+main()

@@ -68,7 +68,7 @@ def remove_stale_temps(folder: Path) -> list[Path]:
     so work still in progress in another command is never pulled from under it. Call it holding
     the project lock.
     """
-    removed = []
+    removed: list[Path] = []
     cutoff = time.time() - STALE_AFTER
     try:
         entries = list(os.scandir(folder))

@@ -82,4 +82,4 @@ def os_error_text(exc: OSError) -> str:
         errno.ENOSPC: "磁盘空间不足",
         errno.EROFS: "磁盘为只读",
         errno.ELOOP: "这是一个符号链接，不会跟随读取",
-    }.get(exc.errno, exc.strerror or str(exc))
+    }.get(exc.errno or 0, exc.strerror or str(exc))

@@ -190,7 +190,8 @@ def explain(indicator: Indicator, facts: Facts, verdict: Verdict) -> list[str]:
     """The reasons behind a verdict, in Chinese: what falls short first (unless 达标), then what is met."""
     if verdict is Verdict.NOT_APPLICABLE:
         return [TEXT["not_applicable"].format(reason=facts.not_applicable)]
-    problems, strengths = [], []
+    problems: list[str] = []
+    strengths: list[str] = []
     if verdict is Verdict.NOT_ASSESSED:
         problems.append(TEXT["nothing"] if not facts.evidence and not facts.narrative else TEXT["unmeasured"])
     for result, target in zip(facts.targets, indicator.targets):

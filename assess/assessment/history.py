@@ -58,4 +58,4 @@ def history_text(snapshots: list[Snapshot]) -> str:
 def _recorded(path: Path, source: str) -> list[Snapshot]:
     """Snapshots already in the file (validated by load_data before any assessment)."""
     loaded = load_optional(HistoryFile, path, source, [])
-    return loaded.model.snapshots if loaded else []
+    return loaded.model.snapshots if loaded and loaded.model else []

@@ -155,4 +155,4 @@ def sync_plan(project: Project, assessment: Assessment) -> PlanSync:
 def _previous_plan(path: Path, source: str) -> dict[str, PlanEntry]:
     """The plan as it is on disk (already validated by load_data), to report what changed."""
     loaded = load_optional(PlanFile, path, source, [])
-    return loaded.model.root if loaded else {}
+    return loaded.model.root if loaded and loaded.model else {}

@@ -76,20 +76,20 @@ def evaluate(target: Target, measure: Measure | None, institutions: list[Institu
 def meets(target: Target, actual: Decimal) -> bool:
     """Exact comparison of a number with the target's threshold or range (bounds included)."""
     if target.op == "between":
-        low, high = target.range
+        low, high = target.bounds
         return decimal(low) <= actual <= decimal(high)
-    return COMPARE[target.op](actual, decimal(target.value))
+    return COMPARE[target.op](actual, decimal(target.number))
 
 
 def requires_every(target: Target) -> bool:
     """Coverage targets every applicable institution must pass (100%), so each one short is a gap."""
-    return target.op in (">=", "==") and target.value is not None and decimal(target.value) >= 100
+    return target.op in (">=", "==") and isinstance(target.value, (int, float)) and decimal(target.value) >= 100
 
 
 def _level_met(target: Target, level: str) -> bool:
     """Levels compare by their position in the target's scale."""
-    position = target.scale.index
-    return COMPARE[target.op](position(level), position(target.value))
+    position = (target.scale or []).index
+    return COMPARE[target.op](position(level), position(str(target.value)))
 
 
 def _gap_text(amount: Decimal, unit: str | None) -> str:
@@ -100,11 +100,11 @@ def _gap_text(amount: Decimal, unit: str | None) -> str:
 def _shortfall(target: Target, actual: Decimal) -> str:
     """How far a number misses its target, in the target's unit."""
     if target.op == "between":
-        low, high = (decimal(v) for v in target.range)
+        low, high = (decimal(v) for v in target.bounds)
         if actual < low:
             return TEXT["below_low"].format(gap=_gap_text(low - actual, target.unit))
         return TEXT["above_high"].format(gap=_gap_text(actual - high, target.unit))
-    threshold = decimal(target.value)
+    threshold = decimal(target.number)
     if target.op == ">" and actual == threshold:
         return TEXT["not_above"].format(target=target.threshold_text)
     if target.op in (">=", ">"):
@@ -127,7 +127,7 @@ def _coverage(target: Target, institutions: list[Institution], roster_file: str 
     shortfall = None
     if not met:
         shortfall = _shortfall(target, share)
-        if target.op in (">=", ">") and target.value is not None:
+        if target.op in (">=", ">") and isinstance(target.value, (int, float)):
             needed = (decimal(target.value) * len(checks) / 100).to_integral_value(rounding=ROUND_CEILING) - passing
             shortfall += TEXT["still_needed"].format(count=max(int(needed), 1))
     text = f"{number_text(share)}%（{passing}/{len(checks)}）"

@@ -68,7 +68,7 @@ def show_index(console: Console, project: Project, index: EvidenceIndex, written
     grouped = _files_by_indicator(index)
     console.print(_indicator_table(project, grouped))
     order = {indicator.id: position for position, indicator in enumerate(project.standard.indicators)}
-    flagged = sorted((f for f in index.files if f.flags), key=lambda f: (order.get(f.indicator_id, len(order)), f.path))
+    flagged = sorted((f for f in index.files if f.flags), key=lambda f: (order.get(f.indicator_id or "", len(order)), f.path))
     if flagged:
         console.print(TEXT["flagged"].format(count=len(flagged)), style="bold")
         for file in flagged:

@@ -26,7 +26,7 @@ from assess.config.roster import (
 )
 from assess.config.roster import TEXT as ROSTER_TEXT
 from assess.config.standard import Standard, Target
-from assess.config.yamlio import Loaded, load_yaml, validate_data
+from assess.config.yamlio import Loaded, M, load_yaml, validate_data
 from assess.errors import (
     Finding,
     InvalidInput,
@@ -166,9 +166,9 @@ def load_data(project: Project) -> DistrictData:
         institutions=institutions,
         roster_file=roster_file,
         narratives=narratives,
-        not_applicable=dict(not_applicable.model.root) if not_applicable else {},
-        plan=dict(plan.model.root) if plan else {},
-        history=sorted(history.model.snapshots, key=lambda s: s.date) if history else [],
+        not_applicable=dict(not_applicable.model.root) if not_applicable and not_applicable.model else {},
+        plan=dict(plan.model.root) if plan and plan.model else {},
+        history=sorted(history.model.snapshots, key=lambda s: s.date) if history and history.model else [],
     )
 
 
@@ -181,7 +181,7 @@ def metric_targets(standard: Standard) -> dict[str, Target]:
     return targets
 
 
-def load_optional(model, path: Path, source: str, findings: list[Finding]) -> Loaded | None:
+def load_optional(model: type[M], path: Path, source: str, findings: list[Finding]) -> Loaded[M] | None:
     """Validate an optional YAML file: missing or empty gives None, problems go to `findings`."""
     if not path.is_file():
         return None
@@ -197,7 +197,7 @@ def load_optional(model, path: Path, source: str, findings: list[Finding]) -> Lo
 def _load_measures(standard: Standard, path: Path, source: str, findings: list[Finding]) -> dict[str, Measure]:
     """Measured values keyed by metric, converted to numbers or checked against the level scale."""
     loaded = load_optional(MeasuresFile, path, source, findings)
-    if loaded is None:
+    if loaded is None or loaded.model is None:
         return {}
     targets = metric_targets(standard)
     measures = {}
@@ -276,11 +276,11 @@ def _load_narratives(standard: Standard, folder: Path, source, findings: list[Fi
     return narratives
 
 
-def _unknown_ids(loaded: Loaded, standard: Standard, source: str) -> list[Finding]:
+def _unknown_ids(loaded: Loaded[NotApplicableFile], standard: Standard, source: str) -> list[Finding]:
     """Findings for keys of an indicator-keyed file that name no indicator."""
     ids = [i.id for i in standard.indicators]
     return [
         Finding(path=source, line=loaded.line((key,)), message=TEXT["unknown_indicator"].format(key=key, hint=suggestion(key, ids)))
-        for key in loaded.model.root
+        for key in (loaded.model.root if loaded.model else {})
         if key not in ids
     ]

@@ -17,7 +17,7 @@ from assess.config.standard import (
     check_registry,
     check_standard,
 )
-from assess.config.yamlio import load_model, validate_items
+from assess.config.yamlio import Loaded, M, load_model, validate_items
 from assess.errors import (
     Finding,
     InvalidInput,
@@ -134,7 +134,7 @@ def load_project(root: Path, standard_override: Path | None = None) -> Project:
     registry_file = _load_referenced(Registry, root, root / config.departments, "部门名录", findings)
     standard_file = _load_referenced(Standard, root, standard_path, "指标标准", findings)
     registry = registry_file.model if registry_file else None
-    if registry is not None:
+    if registry_file is not None and registry is not None:
         findings += check_registry(registry, display_path(root / config.departments, root), registry_file.line)
     if standard_file and standard_file.data is not None:
         raw = standard_file.data if isinstance(standard_file.data, dict) else {}
@@ -145,12 +145,12 @@ def load_project(root: Path, standard_override: Path | None = None) -> Project:
             display_path(standard_path, root),
             standard_file.line,
         )
-    if findings:
-        raise InvalidInput(by_file_and_line(findings))
+    if findings or standard_file is None or standard_file.model is None or registry is None:
+        raise InvalidInput(by_file_and_line(findings))  # a file that did not validate has left a finding
     return Project(root=root, config=config, standard=standard_file.model, registry=registry)
 
 
-def _load_referenced(model, root: Path, path: Path, what: str, findings: list[Finding]):
+def _load_referenced(model: type[M], root: Path, path: Path, what: str, findings: list[Finding]) -> Loaded[M] | None:
     """Load a file the project file points to, recording a finding when it is missing."""
     source = display_path(path, root)
     if not path.is_file():

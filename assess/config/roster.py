@@ -203,7 +203,7 @@ class _RowReader:
         elif name in self.seen:
             self.messages.append(TEXT["duplicate_name"].format(row=row, name=name, first=self.seen[name]))
         self.seen.setdefault(name, row)
-        values = {"name": name, "type": self.type(row, name, cells), "town": self.text(cells, "town")}
+        values: dict[str, object] = {"name": name, "type": self.type(row, name, cells), "town": self.text(cells, "town")}
         values |= {field: self.mark(row, cells, field) for field in MARK_FIELDS if field in self.columns}
         values |= {field: self.count(row, cells, field) for field in COUNT_FIELDS if field in self.columns}
         return Institution(**values) if len(self.messages) == before else None

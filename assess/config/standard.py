@@ -66,13 +66,25 @@ class Target(Strict):
         return self
 
     @property
+    def bounds(self) -> tuple[float, float]:
+        """[low, high] of a `between` target: the validator refuses one without a range."""
+        assert self.range is not None, "a between target always has a range"
+        return self.range
+
+    @property
+    def number(self) -> float:
+        """The numeric threshold of a comparison (the validator refuses a comparison without a value)."""
+        assert isinstance(self.value, (int, float)), "a numeric target always has a number"
+        return self.value
+
+    @property
     def threshold_text(self) -> str:
         """The target as printed in the reports, e.g. ≥35%、0.6–0.8名/万人、≥二级甲等."""
         unit = self.unit or ""
         if self.op == "between":
-            low, high = self.range
+            low, high = self.bounds
             return f"{_number(low)}–{_number(high)}{unit}"
-        value = self.value if isinstance(self.value, str) else _number(self.value)
+        value = self.value if isinstance(self.value, str) else _number(self.number)
         return f"{OPERATOR_TEXT[self.op]}{value}{unit}"
 
 

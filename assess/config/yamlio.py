@@ -9,6 +9,7 @@ from typing import Any, Generic, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 from yaml.composer import Composer
 from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.parser import Parser
@@ -19,7 +20,7 @@ from yaml.scanner import Scanner
 try:
     from yaml._yaml import CParser  # libyaml's scanner and parser, in C
 except ImportError:  # PyYAML built without libyaml: the pure-Python parser gives the same results
-    CParser = None
+    CParser = None  # type: ignore[assignment,misc]  # the stubs cannot express an optional extension
 
 from assess.errors import Finding, os_error_text
 
@@ -77,8 +78,9 @@ class _LineConstructor(SafeConstructor):
         return items
 
 
-_LineConstructor.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _LineConstructor.construct_mapping)
-_LineConstructor.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _LineConstructor.construct_sequence)
+# PyYAML's stubs bind add_constructor to loaders, not to a constructor mixin like this one.
+_LineConstructor.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _LineConstructor.construct_mapping)  # type: ignore[type-var]
+_LineConstructor.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _LineConstructor.construct_sequence)  # type: ignore[type-var]
 
 
 class PythonLineLoader(Reader, Scanner, Parser, Composer, _LineConstructor, Resolver):
@@ -267,7 +269,7 @@ def _field_name(loc: tuple[Any, ...]) -> str:
     return text or "（文件顶层）"
 
 
-def describe_error(error: dict[str, Any]) -> str:
+def describe_error(error: ErrorDetails) -> str:
     """Translate one pydantic error into a Chinese sentence saying what was expected."""
     kind = error["type"]
     field = _field_name(tuple(error["loc"]))

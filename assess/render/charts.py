@@ -83,7 +83,7 @@ def _chart_style() -> Iterator[None]:
         "axes.spines.top": False,
         "axes.spines.right": False,
     }
-    with matplotlib.rc_context(settings):
+    with matplotlib.rc_context(settings):  # type: ignore[arg-type]  # the stubs list rc keys as literals
         yield
 
 
@@ -112,7 +112,7 @@ def _stacked_bars(axes: Axes, labels: list[str], series: list[tuple[str, str, li
         axes.bar_label(bars, labels=[str(v) if v else "" for v in values], label_type="center", color=_ink(colour))
         left = [a + b for a, b in zip(left, values)]
     axes.invert_yaxis()
-    axes.xaxis.get_major_locator().set_params(integer=True)
+    axes.xaxis.get_major_locator().set_params(integer=True)  # type: ignore[call-arg]  # a MaxNLocator: whole counts
     axes.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=len(series), frameon=False)
 
 
@@ -157,24 +157,24 @@ def progress_over_time(assessment: Assessment, fmt: ChartFormat) -> bytes | None
     history = sorted(assessment.history, key=lambda snapshot: snapshot.date)
     if len(history) < 2:
         return None
-    dates = [snapshot.date for snapshot in history]
+    dates = [snapshot.date for snapshot in history]  # matplotlib plots dates; its stubs only admit numbers
 
     def draw(axes: Axes) -> None:
         for verdict in Verdict:
             values = [snapshot.counts.get(verdict, 0) for snapshot in history]
             if any(values):
-                axes.plot(dates, values, marker="o", color=VERDICT_COLOURS[verdict], label=verdict.value)
+                axes.plot(dates, values, marker="o", color=VERDICT_COLOURS[verdict], label=verdict.value)  # type: ignore[arg-type]
         open_gaps = [sum(snapshot.open_gaps.values()) for snapshot in history]
-        axes.plot(dates, open_gaps, marker="s", linestyle="--", color=OPEN_GAPS_COLOUR, label=TEXT["open_gaps"])
+        axes.plot(dates, open_gaps, marker="s", linestyle="--", color=OPEN_GAPS_COLOUR, label=TEXT["open_gaps"])  # type: ignore[arg-type]
         if len(dates) <= 8:
-            axes.set_xticks(dates)
+            axes.set_xticks(dates)  # type: ignore[arg-type]
         else:
             axes.xaxis.set_major_locator(AutoDateLocator())
         axes.xaxis.set_major_formatter(DateFormatter("%Y-%m-%d"))
         axes.set_ylabel(TEXT["progress_axis"], rotation=0, horizontalalignment="right")
         axes.margins(x=0.06)
         axes.set_ylim(bottom=0)
-        axes.yaxis.get_major_locator().set_params(integer=True)
+        axes.yaxis.get_major_locator().set_params(integer=True)  # type: ignore[call-arg]  # a MaxNLocator: whole counts
         axes.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=4, frameon=False)
 
     return _render(draw, 3.2, fmt)

@@ -171,7 +171,7 @@ def _undefined_name(exc: UndefinedError) -> str:
 def _tag_using(template: Path, name: str) -> str:
     """The first Jinja tag of the template that mentions `name` (Jinja gives no line for these errors)."""
     pattern = re.compile(r"\{[{%](?:(?![}%]\}).)*\b" + re.escape(name) + r"\b.*?[}%]\}")
-    for paragraph in Document(template).element.body.iter(qn("w:p")):
+    for paragraph in Document(str(template)).element.body.iter(qn("w:p")):
         found = pattern.search("".join(text.text or "" for text in paragraph.iter(qn("w:t"))))
         if found:
             return PROBLEMS["tag"].format(tag=found.group(0))
@@ -295,7 +295,7 @@ def _practices(assessment: Assessment) -> list[dict]:
         results = [r for r in assessment.indicators if r.indicator.category == category.id and r.narrative]
         entries = []
         for number, result in enumerate(results, start=1):
-            paragraphs = [line.strip() for line in clean(result.narrative).split("\n") if line.strip()]
+            paragraphs = [line.strip() for line in clean(result.narrative or "").split("\n") if line.strip()]
             if paragraphs:
                 entries.append(
                     {"number": f"{number}.", "title": result.indicator.title, "first": paragraphs[0], "more": paragraphs[1:]}

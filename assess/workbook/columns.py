@@ -55,6 +55,12 @@ class Column:
     verdict_colours: bool = False  # conditional fill by verdict word
     alarm: str | None = None  # a condition on this cell (e.g. ="是") that marks the whole row
 
+    @property
+    def tracked(self) -> str:
+        """The field a tracked column is read back into (the import reads tracked columns only)."""
+        assert self.field is not None, "only tracked columns are read back"
+        return self.field
+
 
 VERDICT_CHOICES = tuple(v.value for v in Verdict)
 STATUS_CHOICES = tuple(s.value for s in GapStatus)
@@ -204,7 +210,7 @@ META_DATA_FILE = "data:"
 
 def data_file_hashes(data_dir: Path) -> dict[str, str]:
     """SHA-256 of every file under data/ (backups and hidden files excluded), by relative path."""
-    hashes = {}
+    hashes: dict[str, str] = {}
     if not data_dir.is_dir():
         return hashes
     for path in sorted(data_dir.rglob("*")):

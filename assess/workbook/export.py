@@ -249,7 +249,7 @@ def _body_style(wb: Workbook, column: Column, link: bool) -> str:
     shows in Excel's style gallery.
     """
     formats = {DATE_FORMAT: "日期", TEXT_FORMAT: "文本"}
-    parts = ["正文", "换行" if column.wrap else "", formats.get(column.number_format, ""), "链接" if link else ""]
+    parts = ["正文", "换行" if column.wrap else "", formats.get(column.number_format or "", ""), "链接" if link else ""]
     parts.append("可填写" if column.editable else "编号" if column.header in KEY_KINDS else "")
     name = "自评表-" + "-".join(filter(None, parts))
     if name not in wb.named_styles:
@@ -434,7 +434,7 @@ def _summary_row(ctx: Context, r: IndicatorResult) -> list[Any]:
 def _evidence_rows(ctx: Context) -> list[list[Any]]:
     """One row per evidence file, with a link that opens it."""
     evidence_dir = ctx.project.path("evidence")
-    rows = []
+    rows: list[list[Any]] = []
     for r in ctx.assessment.indicators:
         for f in r.evidence:
             folder = f.path.rpartition("/")[0]
@@ -493,7 +493,7 @@ def _department_sheet(wb: Workbook, ctx: Context, summary: DepartmentSummary, sh
         for g in a.open_gaps
         if summary.short in g.lead or summary.short in g.support
     ]
-    blocks = [(None, Table(DEPARTMENT_INDICATOR_COLUMNS, indicator_rows, kind="indicator"))]
+    blocks: list[tuple[str | None, Table]] = [(None, Table(DEPARTMENT_INDICATOR_COLUMNS, indicator_rows, kind="indicator"))]
     blocks.append((DEPARTMENT_GAPS_HEADING if gap_rows else f"{DEPARTMENT_GAPS_HEADING}：{NO_OPEN_GAPS}", Table(DEPARTMENT_GAP_COLUMNS, gap_rows, kind="gap")))
     placed = _lay_out(ws, _department_title(summary), blocks, ctx.state)
     _finish(ws, DEPARTMENT_INDICATOR_COLUMNS, placed[0], 2, a.district)

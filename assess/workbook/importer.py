@@ -228,13 +228,13 @@ def _cells(book, state: WorkbookState, report: ImportReport) -> list[Cell]:
                 if not key:
                     continue
                 place = Place(sheet.title, number)
-                if not any((kind, key, columns[kind][h].field) in state.base for h in headers.values()):
+                if not any((kind, key, columns[kind][h].tracked) in state.base for h in headers.values()):
                     report.unknown.append(ImportItem(place, key, "", "", TEXT["unknown_row"].format(key=key)))
                     continue
                 for index, header in headers.items():
                     column = columns[kind][header]
                     text = cell_text(row[index]) if index < len(row) else ""
-                    base = state.base.get((kind, key, column.field), "")
+                    base = state.base.get((kind, key, column.tracked), "")
                     if text == base:
                         continue
                     if not text:
@@ -250,7 +250,7 @@ def _agreeing(cells: list[Cell], report: ImportReport) -> list[Cell]:
     """One cell per (row key, field); the same field edited differently in two places is a conflict."""
     groups: dict[tuple[str, str, str], list[Cell]] = {}
     for cell in cells:
-        groups.setdefault((cell.kind, cell.key, cell.column.field), []).append(cell)
+        groups.setdefault((cell.kind, cell.key, cell.column.tracked), []).append(cell)
     chosen = []
     for group in groups.values():
         if len({c.text for c in group}) == 1:
@@ -344,7 +344,7 @@ class Planner:
 
     def _plan(self, cell: Cell) -> None:
         """One field of a rectification plan entry."""
-        name = cell.column.field
+        name = cell.column.tracked
         value: Any = cell.text
         if name in ("deadline", "completed"):
             value = parse_date(cell.text)
