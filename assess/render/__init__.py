@@ -1,1 +1,1 @@
-"""Renderers: present the one Assessment as Word, Excel and PDF; they never compute."""
+"""Documents a reviewer reads: the Word report and the PDF dossier; they present the Assessment, never compute."""
