@@ -273,3 +273,19 @@ def test_a_renamed_file_leaves_no_cache_row_under_its_old_name(project):
     rename(project)
     index = build_index(project)
     assert cached_paths(project) == {file.path for file in index.files if file.size}
+
+
+def test_the_garbage_collector_is_back_as_it_was_after_an_index_even_a_failed_one(project_copy):
+    import gc
+
+    missing = load_project(project_copy)  # no evidence/ yet
+    with pytest.raises(evidence.EvidenceFolderMissing):
+        build_index(missing)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with pytest.raises(evidence.EvidenceFolderMissing):
+            build_index(missing)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
