@@ -48,19 +48,13 @@ from assess.evidence.manifest import (
     load_manifest,
 )
 from assess.pipeline import BuildOptions, build
-from assess.render.dossier import appendix
-from assess.render.dossier.appendix import (
-    AppendixPlan,
-    UnsafeSource,
-    frame_page,
-    open_source,
-)
-from assess.render.dossier.build import (
-    back_chapters,
-    dossier_context,
-    manifest_view,
-    render_pdf,
-)
+from assess.render.dossier.assemble import add_placeholder_pages
+from assess.render.dossier.build import render_pdf
+from assess.render.dossier.context import back_chapters, dossier_context, manifest_view
+from assess.render.dossier.evidence import EvidencePages, frame_page
+from assess.render.dossier.geometry import A4
+from assess.render.dossier.plan import AppendixPlan
+from assess.render.dossier.sources import UnsafeSource, open_source, source_problem
 from assess.render.dossier.write import ObjectWriter
 
 EPOCH = 1719709200
@@ -70,7 +64,7 @@ CHILD = """
 import sys
 import assess.render.dossier.appendix as appendix
 if sys.argv.pop(1) == "parallel":
-    appendix.PARALLEL_PAGES = 1  # the appendix written by a second process, as for a large district
+    appendix.PARALLEL_PAGES = 1  # the appendix written by a worker process, as for a large district
 from assess.cli import main
 sys.argv[0] = "assess"
 main()
@@ -123,9 +117,9 @@ def test_evidence_pages_are_framed_under_one_fixed_resource_name():
     source.add_blank_page(page_size=(842, 595))
     with pikepdf.new() as scratch:
         frame = frame_page(ObjectWriter(io.BytesIO()), scratch.add_blank_page(), source.pages[0], {})
-    assert frame.size == (appendix.A4[1], appendix.A4[0]) and b"/Evidence Do" in frame.placement
+    assert frame.size == (A4[1], A4[0]) and b"/Evidence Do" in frame.placement
     pdf = pikepdf.new()
-    appendix.add_placeholder_pages(pdf, appendix.EvidencePages(frames=[frame]))
+    add_placeholder_pages(pdf, EvidencePages(frames=[frame]))
     assert list(pdf.pages[0].Resources.XObject.keys()) == ["/Evidence"]  # pikepdf's add_overlay picks a random one
 
 
@@ -354,7 +348,7 @@ def test_open_source_refuses_symlinks_special_files_and_paths_leading_out(tmp_pa
         open_source(evidence / "dept" / "b.pdf", evidence)
     with pytest.raises(UnsafeSource, match="not a regular file"):
         open_source(evidence / "pipe.pdf", evidence)  # returns at once: a named pipe never blocks the build
-    assert appendix.source_problem(evidence / "gone.pdf", evidence).startswith("文件不存在")
+    assert source_problem(evidence / "gone.pdf", evidence).startswith("文件不存在")
 
 
 # --- a killed build ----------------------------------------------------------------------
@@ -363,7 +357,7 @@ STOP_BEFORE_ASSEMBLY = """
 import assess.render.dossier.build as pdf
 import assess.render.dossier.appendix as appendix
 appendix.PARALLEL_PAGES = 1
-pdf._assemble = lambda *args: stop("assembly")
+pdf.assemble = lambda *args: stop("assembly")
 """
 """Stop the dossier once laid out and its evidence pages written (by a second process) into the temporary file, before it is assembled."""
 

@@ -17,15 +17,11 @@ from test_pdf_glyphs import missing_glyphs
 from assess.config.project import Project, load_project
 from assess.evidence.index import Flag
 from assess.render import fonts
-from assess.render.dossier import appendix
-from assess.render.dossier.build import (
-    DossierTemplateProblem,
-    LayoutUnstable,
-    read_layout_guess,
-    render_pdf,
-    settle_page_numbers,
-)
+from assess.render.dossier import convert
+from assess.render.dossier.build import render_pdf
 from assess.render.dossier.layout import Pending, Written
+from assess.render.dossier.numbering import LayoutUnstable, read_layout_guess, settle_page_numbers
+from assess.render.dossier.templates import DossierTemplateProblem
 from assess.render.fonts import FontMissing
 
 HOSTILE = "<img src=x onerror=alert(1)>&amp;会议.pdf"
@@ -113,7 +109,7 @@ def dossier(tmp_path_factory, repo_root: Path, sample_assessment) -> Dossier:
     usable = [f for files in evidence.values() for f in files if f.usable and f.kind in ("pdf", "jpeg", "png")]
     appendix_pages = sum(f.pages for f in usable if "复印件" not in f.path)  # the copy repeats the plan's content
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(appendix, "office_converter", lambda: None)
+        patch.setattr(convert, "office_converter", lambda: None)
         return _render(tmp, project, assessment, appendix_pages)
 
 
