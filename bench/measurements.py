@@ -24,12 +24,13 @@ from assess.caches import (
     OFFICE_PDF,
 )
 from assess.config.project import Project, load_project
-from assess.render.dossier import appendix
-from assess.render.dossier.build import (
-    HtmlPart,
-    read_layout_guess,
-)
+from assess.render.dossier.anchors import add_outline
+from assess.render.dossier.appendix import write_evidence
+from assess.render.dossier.assemble import add_appendix_pages, finish_dossier
+from assess.render.dossier.html_part import HtmlPart
 from assess.render.dossier.layout import separate_part_css
+from assess.render.dossier.numbering import read_layout_guess
+from assess.render.dossier.plan import plan_appendix
 from assess.render.fonts import require_cjk_font
 from bench.anchors import flush, merge_with_raw_tools, read_all, sha256_pass
 from bench.synth import District, evidence_files
@@ -120,8 +121,9 @@ class Bench:
         digits, not the work.
         """
         prepared = prepare(self)
-        plan = appendix.plan_appendix(prepared.assessment, self.project.path("evidence"), self.output / OFFICE_PDF)
-        part = HtmlPart(prepared.assessment, self.project, require_cjk_font(), plan, True, prepared.dossier_options.get("manifest"), self.work)
+        plan = plan_appendix(prepared.assessment, self.project.path("evidence"), self.output / OFFICE_PDF)
+        manifest = prepared.dossier_options.get("manifest")
+        part = HtmlPart(prepared.assessment, self.project, require_cjk_font(), plan, True, manifest, self.work, self.output / DOSSIER_PARTS)
         start, continued_pages = read_layout_guess(self.output / DOSSIER_LAYOUT, part.kind)
         after = start + plan.total_pages
         district = prepared.assessment.district
@@ -331,16 +333,16 @@ def appendix_seconds(bench: Bench, prepared: Prepared, target: Path) -> float:
     max_dpi = inspect.signature(entry("assess.render.dossier.build", "render_pdf")).parameters["max_dpi"].default
 
     def make() -> None:
-        plan = appendix.plan_appendix(prepared.assessment, bench.project.path("evidence"), bench.output / OFFICE_PDF)
-        evidence = appendix.write_evidence(plan, target, max_dpi)
+        plan = plan_appendix(prepared.assessment, bench.project.path("evidence"), bench.output / OFFICE_PDF)
+        evidence = write_evidence(plan, target, max_dpi)
         with pikepdf.new() as pdf:
             pdf.add_blank_page()
-            written = appendix.add_appendix_pages(pdf, plan, evidence, {})
+            written = add_appendix_pages(pdf, plan, evidence, {})
             with pdf.open_outline() as outline:
                 chapter = pikepdf.OutlineItem("证明材料", 0)
                 outline.root.append(chapter)
-                appendix.add_outline(chapter, plan, 2)
-            appendix.finish_dossier(pdf, evidence, written, target, bytes(16))
+                add_outline(chapter, plan, 2)
+            finish_dossier(pdf, evidence, written, target, bytes(16))
         flush(target)
 
     try:

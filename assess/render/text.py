@@ -1,7 +1,8 @@
-"""Text helpers every document shares: dates and numbers as Chinese official documents write them."""
+"""Text helpers the documents share: dates and numbers as Chinese official documents write them, file names as typed."""
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 
 CHINESE_DIGITS = "〇一二三四五六七八九"
@@ -18,3 +19,8 @@ def chinese_number(n: int) -> str:
         return CHINESE_DIGITS[n]
     tens, ones = divmod(n, 10)
     return f"{CHINESE_DIGITS[tens] if tens > 1 else ''}十{CHINESE_DIGITS[ones] if ones else ''}"
+
+
+def printable(text: str) -> str:
+    """`text` with control characters (a newline in a file name) shown as □, as the dossier's stamps draw them."""
+    return "".join("□" if unicodedata.category(char) == "Cc" else char for char in text)

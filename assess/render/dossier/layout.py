@@ -5,11 +5,7 @@ tables, the manifest batches) go, for a large dossier, to one worker process, so
 machine they are laid out while the main process lays out the HTML part. Each document is laid
 out, written to PDF and freed before the next (about 3 MiB a page while laid out), and kept by
 content in the parts cache, so that a rebuild lays out only what changed. This module imports
-little besides WeasyPrint, so the worker starts quickly.
-
-The worker is a fresh interpreter (multiprocessing's spawn): like any program using multiprocessing
-that way, a script calling assess.build.build() must keep its top-level code under
-`if __name__ == "__main__":`, as the worker imports the script's main module again.
+little besides WeasyPrint, so the worker (see worker) starts quickly.
 """
 
 from __future__ import annotations
@@ -18,14 +14,9 @@ import gc
 import hashlib
 import json
 import logging
-import multiprocessing
-import multiprocessing.connection
-import multiprocessing.process
 import os
-import signal
-import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
@@ -37,6 +28,7 @@ from weasyprint.document import Document
 from assess.atomic import OutputError, write_json
 from assess.errors import AssessError
 from assess.render.dossier.fetcher import ProjectFetcher
+from assess.render.dossier.worker import Worker
 
 TEXT = {
     "died": "申报材料的排版进程意外退出（可能是内存不足被系统终止）。请关闭其他程序后重新运行；若仍失败，请将此问题报告给维护人员",
@@ -304,11 +296,9 @@ class Layouter:
     """
 
     def __init__(self, styles: Styles, layout: Layout, parallel: bool):
-        self.styles = styles
         self.layout = layout
         self.parallel = parallel
-        self.executor: ProcessPoolExecutor | None = None
-        self.worker: multiprocessing.process.BaseProcess | None = None
+        self.worker = Worker(_set_up_worker, styles)
 
     def part(self, job: PartJob) -> Pending:
         """Start laying out a chapter (in this process: lay it out now); the batches the cache holds are taken at once."""
@@ -317,50 +307,23 @@ class Layouter:
         cached, done = lay_out_part(job, None)
         if done == len(job.batches):
             return Pending(cached)
-        return Pending(cached, self._submit(job.after(done, cached.pages)))
-
-    def _submit(self, job: PartJob) -> Future:
-        """Hand a job to the worker process, starting it on first use.
-
-        A fresh interpreter (spawn): forking a process with WeasyPrint's libraries and threads loaded is unsafe.
-        """
-        if self.executor is not None:
-            return self.executor.submit(_worker_part, job)
-        running = set(multiprocessing.active_children())
-        self.executor = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker, initargs=(self.styles,))
-        future = self.executor.submit(_worker_part, job)  # starts the worker process
-        self.worker = next((child for child in multiprocessing.active_children() if child not in running), None)
-        return future
+        return Pending(cached, self.worker.submit(_worker_part, job.after(done, cached.pages)))
 
     def __enter__(self) -> Layouter:
         return self
 
     def __exit__(self, kind, error, trace) -> None:
-        if self.executor is None:
-            return
-        if kind is not None and self.worker is not None:
-            self.worker.kill()  # its work is no longer wanted: do not wait for the batch it is laying out
-        self.executor.shutdown(wait=True, cancel_futures=True)
+        self.worker.__exit__(kind, error, trace)
 
 
 _worker_layout: Layout | None = None
-"""In the worker process: its Layout, built once by _start_worker."""
+"""In the worker process: its Layout, built once by _set_up_worker."""
 
 
-def _start_worker(styles: Styles) -> None:
-    """Worker start: build the stylesheets once; leave Ctrl-C to the main process; exit when the main process is gone."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    parent = multiprocessing.parent_process()
-    if parent is not None:
-        threading.Thread(target=_exit_with, args=(parent.sentinel,), daemon=True).start()
+def _set_up_worker(styles: Styles) -> None:
+    """Worker start: build the stylesheets once, for every batch it lays out."""
     global _worker_layout
     _worker_layout = Layout(styles)
-
-
-def _exit_with(sentinel: int) -> None:
-    """Exit as soon as the main process is gone (killed, it cannot stop its worker)."""
-    multiprocessing.connection.wait([sentinel])
-    os._exit(1)
 
 
 def _worker_part(job: PartJob) -> Written:

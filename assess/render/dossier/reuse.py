@@ -15,34 +15,45 @@ was written: a dossier opened and saved by another program is never copied from.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Literal
+from typing import BinaryIO, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from assess.atomic import write_text
 from assess.caches import code_stamp
-from assess.render.dossier.appendix import (
-    AppendixPlan,
-    EvidencePages,
-    Frame,
-    document_id,
-    stamp_face,
-)
-from assess.render.dossier.write import ObjectTable
+from assess.render.dossier.evidence import EvidencePages, Frame
+from assess.render.dossier.fonts import stamp_face
+from assess.render.dossier.plan import AppendixPlan
+from assess.render.dossier.write import ObjectTable, copy_prefix
 
 LIBRARIES = ("pikepdf", "img2pdf", "pillow")
+"""Libraries whose output is in the evidence bytes: another version may write other bytes."""
 EVIDENCE_CODE = (
     "assess.render.dossier.appendix",
+    "assess.render.dossier.evidence",
+    "assess.render.dossier.fonts",
+    "assess.render.dossier.geometry",
+    "assess.render.dossier.images",
+    "assess.render.dossier.plan",
     "assess.render.dossier.reuse",
+    "assess.render.dossier.sources",
+    "assess.render.dossier.stamps",
     "assess.render.dossier.write",
     "assess.render.fonts",
 )
 """The modules whose code decides the evidence pages' bytes: a dossier written by other code is not copied from."""
-"""Libraries whose output is in the evidence bytes: another version may write other bytes."""
+
+LOGGER = logging.getLogger(__name__)
+
+TEXT = {
+    "not_reused": "上次生成的申报材料无法复用（%s），证明材料页全部重新写入",
+}
+"""Chinese wording of this module, in one place."""
 
 
 class EvidenceRecord(BaseModel):
@@ -83,6 +94,42 @@ class Prefix:
     def unchanged(self, laid_out: list[Path], plan: AppendixPlan, max_dpi: int) -> bool:
         """Whether the previous dossier is the one `plan` and these laid-out parts make, byte for byte."""
         return self.complete(plan) and document_id(laid_out, plan, self.evidence, max_dpi) == self.document_id
+
+    def copy_into(self, handle: BinaryIO) -> EvidencePages:
+        """Copy its evidence bytes into the new, empty file `handle`, and return the evidence they hold (more is written after).
+
+        If the copy fails (the old file is gone or shorter), `handle` is emptied again and no
+        evidence is returned: every source is then written.
+        """
+        try:
+            copy_prefix(self.path, handle, self.evidence.objects.size)
+            os.fdatasync(handle.fileno())  # up to a gigabyte left dirty would throttle the writes after it
+        except OSError as exc:
+            LOGGER.info(TEXT["not_reused"], exc)
+            handle.seek(0)
+            handle.truncate()
+            return EvidencePages()
+        held = self.evidence  # copied: the writer appends to its lists
+        objects = ObjectTable(held.objects.size, list(held.objects.offsets))
+        return EvidencePages(objects=objects, frames=list(held.frames), unreadable=dict(held.unreadable), ends=list(held.ends))
+
+
+def document_id(laid_out: list[Path], plan: AppendixPlan, evidence: EvidencePages, max_dpi: int) -> bytes:
+    """16 bytes that change with the dossier's content: the laid-out HTML parts, and what the appendix pages derive from.
+
+    The dossier's /ID: a rebuild whose /ID equals the previous dossier's writes the same bytes
+    (see Prefix.unchanged). The evidence pages are made from each embedded file's content (its
+    SHA-256 from the index), its place and page count, max_dpi, and which files could not be
+    read; the stamps from the plan.
+    """
+    digest = hashlib.sha256()
+    for path in laid_out:
+        with path.open("rb") as handle:
+            digest.update(hashlib.file_digest(handle, "sha256").digest())
+    for placement in plan.embedded:
+        digest.update(f"{placement.indicator_id}\0{placement.file.path}\0{placement.file.sha256}\0{placement.pages}\n".encode())
+    digest.update(f"{max_dpi}\0{sorted(evidence.unreadable)}\0{evidence.page_sizes}".encode())
+    return digest.digest()[:16]
 
 
 def source_keys(plan: AppendixPlan, max_dpi: int) -> list[str | None]:

@@ -17,15 +17,15 @@ from docx import Document as WordDocument
 from PIL import Image, ImageDraw
 
 from assess.evidence.model import EvidenceFile, Flag
-from assess.render.dossier import appendix
-from assess.render.dossier.appendix import (
-    A4,
-    AppendixPlan,
-    Placement,
-    build_stamp_font,
-    fit_heading,
-    plan_appendix,
-)
+from assess.render.dossier import appendix, convert
+from assess.render.dossier.assemble import add_appendix_pages, finish_dossier
+from assess.render.dossier.evidence import EvidencePages, log_unreadable
+from assess.render.dossier.fonts import build_stamp_font
+from assess.render.dossier.geometry import A4, SIDE
+from assess.render.dossier.images import image_frames
+from assess.render.dossier.plan import AppendixPlan, Placement, plan_appendix
+from assess.render.dossier.reuse import document_id
+from assess.render.dossier.stamps import STAMP_SIZE, fit_heading, stamp_texts
 
 # --- evidence files a liaison would drop into evidence/ ------------------------------------
 
@@ -97,12 +97,12 @@ def build(plan: AppendixPlan, tmp_path: Path, max_dpi: int = 150, back_pages: di
     return finish(appendix.write_evidence(plan, target, max_dpi), plan, target, back_pages)
 
 
-def finish(evidence: appendix.EvidencePages, plan: AppendixPlan, target: Path, back_pages: dict[str, int] | None = None) -> Path:
-    """Append to `target` a blank first page and the stamped appendix pages drawing `evidence`, as _assemble does."""
+def finish(evidence: EvidencePages, plan: AppendixPlan, target: Path, back_pages: dict[str, int] | None = None) -> Path:
+    """Append to `target` a blank first page and the stamped appendix pages drawing `evidence`, as assemble does."""
     with pikepdf.new() as pdf:
         pdf.add_blank_page(page_size=A4)
-        written = appendix.add_appendix_pages(pdf, plan, evidence, back_pages or {})
-        appendix.finish_dossier(pdf, evidence, written, target, bytes(range(16)))
+        written = add_appendix_pages(pdf, plan, evidence, back_pages or {})
+        finish_dossier(pdf, evidence, written, target, bytes(range(16)))
     return target
 
 
@@ -174,7 +174,7 @@ def test_an_oversized_scan_is_downscaled_to_max_dpi(tmp_path: Path) -> None:
     file = evidence_file(root, make_jpeg(root / "scan.jpg", (4960, 7016), dpi=600), "jpeg")
     target = build(AppendixPlan([placement(root, file)]), tmp_path, max_dpi=150)
     [(width, height)] = image_sizes(target, 1)
-    content_width_inches = (A4[0] - 2 * appendix.SIDE) / 72
+    content_width_inches = (A4[0] - 2 * SIDE) / 72
     assert width == pytest.approx(content_width_inches * 150, rel=0.03)
     assert height / width == pytest.approx(7016 / 4960, rel=0.01)
     assert target.stat().st_size < file.size / 4
@@ -224,7 +224,7 @@ def test_an_unreadable_file_gets_placeholder_pages_saying_why(tmp_path: Path, ca
     assert len(texts) == 4
     assert "无法读取" in texts[1] and "坏文件.pdf" in texts[1] and "第2页/共2页" in texts[2]
     assert "GOOD-PAGE-1" in texts[3]
-    appendix.log_unreadable(plan, appendix.write_evidence(plan, tmp_path / "dossier.pdf", 150))
+    log_unreadable(plan, appendix.write_evidence(plan, tmp_path / "dossier.pdf", 150))
     assert "坏文件.pdf：此文件无法读取" in caplog.text
 
 
@@ -241,7 +241,7 @@ def test_long_file_names_are_shortened_in_the_middle_keeping_the_extension() -> 
     name = "关于印发回民区创建全国基层中医药工作示范县区工作方案及职责分工的通知附件三会议签到表扫描件.pdf"
     font = build_stamp_font(["（一）1 纳入规划｜…" + name])
     text = fit_heading(font, "（一）1 纳入规划", name, 300)
-    assert font.width(text, appendix.STAMP_SIZE) <= 300
+    assert font.width(text, STAMP_SIZE) <= 300
     assert text.startswith("（一）1 纳入规划｜关于") and text.endswith("扫描件.pdf") and "…" in text
 
 
@@ -252,7 +252,7 @@ def test_characters_the_font_lacks_are_drawn_as_boxes_not_blanks() -> None:
 
 
 def test_plan_appends_usable_files_and_explains_the_rest(tmp_path: Path, sample_assessment, monkeypatch) -> None:
-    monkeypatch.setattr(appendix, "office_converter", lambda: None)
+    monkeypatch.setattr(convert, "office_converter", lambda: None)
     root = tmp_path / "evidence"
     pdf = evidence_file(root, make_pdf(root / "a/规划.pdf", 2, "P"), "pdf", pages=2)
     copy = evidence_file(root, make_pdf(root / "b/规划（副本）.pdf", 2, "P"), "pdf", pages=2)
@@ -349,8 +349,8 @@ def test_office_conversions_are_reused_while_the_content_is_unchanged(tmp_path: 
 
 def test_a_conversion_that_times_out_is_tried_again_next_time(tmp_path: Path, sample_assessment, monkeypatch, caplog) -> None:
     _fake_soffice(tmp_path, monkeypatch)
-    monkeypatch.setattr(appendix, "OFFICE_TIMEOUT", 1)
-    monkeypatch.setattr(appendix, "OFFICE_TIMEOUT_PER_FILE", 0)
+    monkeypatch.setattr(convert, "OFFICE_TIMEOUT", 1)
+    monkeypatch.setattr(convert, "OFFICE_TIMEOUT_PER_FILE", 0)
     root = tmp_path / "evidence"
     word = evidence_file(root, make_docx(root / "slow.docx"), "docx", pages=None).model_copy(update={"sha256": SLOW})
     [placement] = plan_appendix(_with_evidence(sample_assessment, [word]), root, tmp_path / "cache").placements
@@ -358,10 +358,10 @@ def test_a_conversion_that_times_out_is_tried_again_next_time(tmp_path: Path, sa
     assert not (tmp_path / "cache" / "failed" / word.sha256).exists()
 
 
-@pytest.mark.skipif(appendix.office_converter() is None, reason="LibreOffice (soffice) is not installed")
+@pytest.mark.skipif(convert.office_converter() is None, reason="LibreOffice (soffice) is not installed")
 def test_libreoffice_converts_a_real_word_file(tmp_path: Path) -> None:
     source = make_docx(tmp_path / "evidence" / "纪要.docx")
-    converted = appendix.convert_office([source], tmp_path / "out", tmp_path / "profile")
+    converted = convert.convert_office([source], tmp_path / "out", tmp_path / "profile")
     with pdfplumber.open(converted[source]) as pdf:
         assert "会议纪要" in pdf.pages[0].extract_text()
 
@@ -399,10 +399,10 @@ def test_image_frames_reads_only_what_it_needs(tmp_path: Path) -> None:
     """A small photo is handed to img2pdf as the file itself (no decoding, no re-encoding)."""
     photo = make_jpeg(tmp_path / "small.jpg", (800, 600))
     with photo.open("rb") as handle:
-        assert appendix.image_frames(handle, 150) == [photo.read_bytes()]
+        assert image_frames(handle, 150) == [photo.read_bytes()]
     big = make_jpeg(tmp_path / "big.jpg", (6000, 4500))
     with big.open("rb") as handle:
-        [frame] = appendix.image_frames(handle, 150)
+        [frame] = image_frames(handle, 150)
     assert isinstance(frame, bytes) and Image.open(io.BytesIO(frame)).format == "JPEG"
 
 
@@ -412,7 +412,7 @@ def test_a_large_appendix_is_written_by_a_second_process(tmp_path: Path, monkeyp
     files = [evidence_file(root, make_pdf(root / f"{n}.pdf", 2, f"F{n}"), "pdf", pages=2) for n in range(3)]
     plan = AppendixPlan([placement(root, f, offset=2 * n) for n, f in enumerate(files)])
     target = tmp_path / "dossier.pdf"
-    with appendix.appendix_writer(plan, target, tmp_path, 150) as wait:
+    with appendix.appendix_writer(plan, target, 150) as wait:
         evidence = wait()
     assert len(evidence.frames) == 6 and evidence.unreadable == {}
     assert target.stat().st_size == evidence.objects.size
@@ -470,10 +470,10 @@ def test_the_document_id_changes_with_evidence_content_not_with_time(tmp_path: P
     root = tmp_path / "evidence"
     html_part = make_pdf(tmp_path / "html.pdf", 1, "HTML")
     path = make_pdf(root / "a.pdf", 1, "FIRST")
-    evidence = appendix.EvidencePages()
+    evidence = EvidencePages()
 
     def current_id() -> bytes:
-        return appendix.document_id([html_part], AppendixPlan([placement(root, evidence_file(root, path, "pdf"))]), evidence, 150)
+        return document_id([html_part], AppendixPlan([placement(root, evidence_file(root, path, "pdf"))]), evidence, 150)
 
     first = current_id()
     assert current_id() == first
@@ -484,6 +484,6 @@ def test_the_document_id_changes_with_evidence_content_not_with_time(tmp_path: P
 def test_the_stamp_font_draws_every_page_number(tmp_path: Path) -> None:
     root = tmp_path / "evidence"
     file = evidence_file(root, make_pdf(root / "a.pdf", 1, "N"), "pdf")
-    font = build_stamp_font(appendix.stamp_texts(AppendixPlan([placement(root, file)])))
+    font = build_stamp_font(stamp_texts(AppendixPlan([placement(root, file)])))
     assert font.usable("— 1234567890 —") == "— 1234567890 —"
     assert font.usable("第12页/共345页") == "第12页/共345页"

@@ -1,11 +1,13 @@
 """A large dossier's chapters apart (continued tables, manifest) are laid out by one worker process
-while this process lays out the HTML part; a worker that fails or dies gives a Chinese error."""
+while this process lays out the HTML part; a worker that fails or dies gives a Chinese error; no
+worker process outlives a killed build."""
 
 from __future__ import annotations
 
 import logging
 import multiprocessing
 import os
+import select
 import shutil
 import signal
 import subprocess
@@ -16,27 +18,30 @@ from pathlib import Path
 import pikepdf
 import pytest
 from click.testing import CliRunner
-from test_appendix import evidence_file, make_pdf
-from test_pdf import _assessment, _evidence, _project, _render
-from test_pdf_glyphs import RARE
-from test_pdf_parts import _record_documents
 
 from assess.caches import DOSSIER_PARTS
 from assess.cli import cli
 from assess.errors import ExitCode
-from assess.render.dossier import appendix, layout
-from assess.render.dossier import build as pdf
+from assess.evidence.folders import folder_name
+from assess.render.dossier import build, context, convert, html_part, layout, worker
+from dossier.test_appendix import evidence_file, make_pdf
+from dossier.test_glyphs import RARE
+from dossier.test_parts_cache import _record_documents
+from dossier.test_pdf import _assessment, _evidence, _project, _render
+from dossier.test_robustness import bare_project
 
 ORPHAN_SCRIPT = """
 import sys
 from pathlib import Path
 from assess.render.dossier.layout import Layout, Layouter, PartJob, PartsCache, Styles
+
+pytestmark = pytest.mark.slow  # builds whole dossiers
 root, tmp = Path(sys.argv[1]), Path(sys.argv[2])
 folder = root / "templates" / "dossier"
 styles = Styles(root, folder, (folder / "dossier.css").read_text(encoding="utf-8"), "")
 layouter = Layouter(styles, Layout(styles), parallel=True)
 layouter.part(PartJob("manifest", ("<p>一</p>",), "回民区", "四、佐证材料清单", 7, tmp, PartsCache(tmp / "cache", "key"))).result()
-print(layouter.worker.pid, flush=True)
+print(layouter.worker.process.pid, flush=True)
 sys.stdin.read()
 """
 """Start a worker, say its process id, then wait to be killed."""
@@ -55,14 +60,14 @@ def _job(tmp_path: Path, workdir: Path) -> layout.PartJob:
 @pytest.fixture
 def apart(monkeypatch, tmp_path, repo_root, sample_assessment):
     """Render a full dossier whose sections show one evidence row each, two rows per batch, with or without the worker."""
-    monkeypatch.setattr(pdf, "SECTION_ROWS", 1)
-    monkeypatch.setattr(pdf, "BATCH_ROWS", 2)
-    monkeypatch.setattr(appendix, "office_converter", lambda: None)
+    monkeypatch.setattr(context, "SECTION_ROWS", 1)
+    monkeypatch.setattr(context, "BATCH_ROWS", 2)
+    monkeypatch.setattr(convert, "office_converter", lambda: None)
 
     made: dict[str, tuple] = {}
 
     def render(name: str, rows: int):
-        monkeypatch.setattr(pdf, "PARALLEL_ROWS", rows)
+        monkeypatch.setattr(html_part, "PARALLEL_ROWS", rows)
         if name not in made:
             (tmp_path / name).mkdir()
             project = _project(tmp_path / name, repo_root)
@@ -86,7 +91,7 @@ def test_the_worker_lays_out_the_chapters_apart_and_the_dossier_is_the_same(apar
     assert parallel.path.read_bytes() == in_process
     assert 1 <= len(documents) <= 2  # only the HTML part was laid out in this process: the batches in the worker
     assert sum("五、佐证材料表（续）" in page for page in parallel.pages) >= 3
-    warning = next(record.getMessage() for record in caplog.records if record.name == pdf.__name__)
+    warning = next(record.getMessage() for record in caplog.records if record.name == build.__name__)
     assert "1 个字符" in warning and RARE in warning  # the rare character is in a continued row, drawn by the worker
 
 
@@ -95,7 +100,7 @@ def test_the_glyph_warning_stays_when_nothing_is_laid_out_again(apart, monkeypat
     documents, _ = _record_documents(monkeypatch)
     with caplog.at_level(logging.WARNING):
         apart("here", rows=10**9)
-    assert documents == [] and any(RARE in record.getMessage() for record in caplog.records if record.name == pdf.__name__)
+    assert documents == [] and any(RARE in record.getMessage() for record in caplog.records if record.name == build.__name__)
 
 
 def test_no_worker_is_started_when_the_html_part_is_cached(apart, monkeypatch, tmp_path):
@@ -105,7 +110,7 @@ def test_no_worker_is_started_when_the_html_part_is_cached(apart, monkeypatch, t
     for cached in entries:
         if cached != front:  # the batches laid out apart must be laid out again, the HTML part not
             cached.unlink()
-    monkeypatch.setattr(layout.Layouter, "_submit", lambda self, job: pytest.fail("a worker was started"))
+    monkeypatch.setattr(worker.Worker, "submit", lambda self, *args: pytest.fail("a worker was started"))
     assert apart("here", rows=0).path.read_bytes() == first
 
 
@@ -138,7 +143,7 @@ def test_the_cli_reports_a_killed_worker_without_a_traceback(tmp_path, repo_root
     shutil.copy(repo_root / "assess.yaml", tmp_path / "assess.yaml")
     for name in ("standards", "evidence", "data", "templates"):
         shutil.copytree(repo_root / name, tmp_path / name, symlinks=True)
-    monkeypatch.setattr(pdf, "PARALLEL_ROWS", 0)
+    monkeypatch.setattr(html_part, "PARALLEL_ROWS", 0)
     result = CliRunner().invoke(cli, ["build", "--project", str(tmp_path), "--only", "pdf"])
     assert result.exit_code == ExitCode.FAILED
     assert "pdf：申报材料的排版进程意外退出" in result.output and "Traceback" not in result.output
@@ -183,4 +188,74 @@ def test_a_failure_in_this_process_kills_the_worker_instead_of_waiting_for_it(tm
     with pytest.raises(KeyboardInterrupt), layout.Layouter(styles, layout.Layout(styles), parallel=True) as layouter:
         layouter.part(_job(tmp_path, tmp_path))
         raise KeyboardInterrupt
-    assert layouter.worker.exitcode == -signal.SIGKILL and multiprocessing.active_children() == []
+    assert layouter.worker.process.exitcode == -signal.SIGKILL and multiprocessing.active_children() == []
+
+
+KILLED_BUILD = """
+import multiprocessing, sys, time
+from assess.render.dossier import appendix, context, html_part, layout
+appendix.PARALLEL_PAGES = 1  # the evidence pages written by a worker, as in a large district
+html_part.PARALLEL_ROWS = 0  # the continued tables laid out by the other worker
+context.SECTION_ROWS = 1
+def wait_to_be_killed(self, *args):  # this process starts laying out the HTML part: both workers are started
+    print(*sorted(child.pid for child in multiprocessing.active_children()), flush=True)
+    time.sleep(600)
+layout.Layout.render = wait_to_be_killed
+from assess.cli import main
+sys.argv = ["assess", "build", "--project", sys.argv[1], "--only", "pdf"]
+main()
+"""
+"""`assess build` that says its worker processes' ids when it starts laying out the HTML part, then waits to be killed."""
+
+
+def _processes() -> dict[int, tuple[int, str, int]]:
+    """Every process: parent id, state and start time (from /proc/<pid>/stat, whose second field may hold spaces)."""
+    found = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # gone meanwhile
+        found[int(stat.parent.name)] = (int(fields[1]), fields[0], int(fields[19]))
+    return found
+
+
+def _descendants(pid: int) -> dict[int, int]:
+    """The processes below `pid`, each with its start time (so a reused id is not mistaken for it)."""
+    processes = _processes()
+    found: dict[int, int] = {}
+    parents = {pid}
+    while parents:
+        children = {child: start for child, (parent, _, start) in processes.items() if parent in parents and child not in found}
+        found.update(children)
+        parents = set(children)
+    return found
+
+
+def _still_running(processes: dict[int, int]) -> set[int]:
+    """Those of `processes` not ended (a zombie waiting for its new parent has ended)."""
+    now = _processes()
+    return {pid for pid, start in processes.items() if pid in now and now[pid][2] == start and now[pid][1] != "Z"}
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process table from /proc")
+def test_no_process_outlives_a_build_killed_while_its_workers_run(tmp_path, repo_root):
+    project = bare_project(tmp_path / "项目", repo_root)
+    home = project.path("evidence") / folder_name(project.standard.indicators[0])
+    for n in range(3):
+        make_pdf(home / f"2023年7月{n + 1}日 材料{n}.pdf", 1, f"M{n}")
+    command = [sys.executable, "-c", KILLED_BUILD, str(project.root)]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True) as build:
+        try:
+            ready, _, _ = select.select([build.stdout], [], [], 40)
+            workers = {int(pid) for pid in build.stdout.readline().split()} if ready else set()
+            below = _descendants(build.pid)  # the workers, and multiprocessing's resource tracker
+        finally:
+            build.kill()
+    assert len(workers) == 2 and workers <= set(below), "the build did not start both workers"
+    deadline = time.monotonic() + 15
+    while (running := _still_running(below)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    for pid in running:
+        os.kill(pid, signal.SIGKILL)
+    assert running == set(), "processes outlived the killed build"

@@ -114,7 +114,7 @@ def test_the_renderer_names_missing_characters(tmp_path: Path) -> None:
 
 def test_stamps_never_draw_missing_glyphs(tmp_path: Path) -> None:
     """A file name with a character the font lacks is stamped with □, which the font has."""
-    from test_appendix import AppendixPlan, build, evidence_file, make_pdf, placement
+    from dossier.test_appendix import AppendixPlan, build, evidence_file, make_pdf, placement
 
     root = tmp_path / "evidence"
     file = evidence_file(root, make_pdf(root / f"王{RARE}的证明.pdf", 1, "X"), "pdf")

@@ -7,14 +7,16 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from test_appendix import make_jpeg, make_pdf
-from test_hardening_pdf import bare_project
 
 from assess.caches import DOSSIER_EVIDENCE
 from assess.config.project import Project
 from assess.evidence.folders import folder_name
 from assess.pipeline import BuildOptions, build
-from assess.render.dossier import appendix
+from assess.render.dossier import appendix, evidence, reuse
+from dossier.test_appendix import make_jpeg, make_pdf
+from dossier.test_robustness import bare_project
+
+pytestmark = pytest.mark.slow  # builds whole dossiers
 
 
 @pytest.fixture
@@ -32,13 +34,13 @@ def project(tmp_path, repo_root) -> Project:
 def written(monkeypatch) -> list[str]:
     """Names of the evidence files whose pages a build writes (rather than copies from the previous dossier)."""
     names: list[str] = []
-    write_source = appendix._write_source
+    write_source = evidence.write_source
 
     def noting(writer, framer, placement, max_dpi):
         names.append(Path(placement.file.path).name)
         return write_source(writer, framer, placement, max_dpi)
 
-    monkeypatch.setattr(appendix, "_write_source", noting)
+    monkeypatch.setattr(evidence, "write_source", noting)
     return names
 
 
@@ -143,7 +145,7 @@ def test_a_copy_that_fails_half_way_falls_back_to_writing_every_file(project, wr
         handle.write(b"half a copy")
         raise OSError(5, "Input/output error")
 
-    monkeypatch.setattr(appendix, "copy_prefix", failing)
+    monkeypatch.setattr(reuse, "copy_prefix", failing)
     written.clear()
     reused = build_dossier(project).read_bytes()
     assert len(written) == 5 and reused != expected

@@ -12,14 +12,16 @@ import pdfplumber
 import pikepdf
 import pypdf
 import pytest
-from test_appendix import evidence_file
-from test_pdf import _assessment, _evidence, _links, _project, _render, _words_in
 
 from assess.caches import DOSSIER_PARTS
 from assess.evidence.index import build_index
 from assess.evidence.manifest import build_manifest
-from assess.render.dossier import appendix, layout
-from assess.render.dossier import build as pdf
+from assess.render.dossier import context, convert, layout
+from assess.render.dossier.build import render_pdf
+from dossier.test_appendix import evidence_file
+from dossier.test_pdf import _assessment, _evidence, _links, _project, _render, _words_in
+
+pytestmark = pytest.mark.slow  # builds whole dossiers
 
 CONTINUED = "五、佐证材料表（续）"
 
@@ -47,9 +49,9 @@ def continued(tmp_path_factory, repo_root, sample_assessment):
     project = _project(tmp, repo_root)
     assessment = _assessment(sample_assessment, _evidence(project.path("evidence")))
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(pdf, "SECTION_ROWS", 1)
-        patch.setattr(pdf, "BATCH_ROWS", 2)
-        patch.setattr(appendix, "office_converter", lambda: None)
+        patch.setattr(context, "SECTION_ROWS", 1)
+        patch.setattr(context, "BATCH_ROWS", 2)
+        patch.setattr(convert, "office_converter", lambda: None)
         documents, alive = _record_documents(patch)
         dossier = _render(tmp, project, assessment, 0)
     return dossier, documents, alive
@@ -97,11 +99,11 @@ def test_the_contents_and_every_footer_give_the_real_page_numbers(continued):
 
 
 def test_the_manifest_is_laid_out_a_batch_at_a_time_with_continuous_page_numbers(monkeypatch, sample_assessment, huimin, tmp_path, repo_root):
-    monkeypatch.setattr(pdf, "BATCH_ROWS", 10)
+    monkeypatch.setattr(context, "BATCH_ROWS", 10)
     documents, alive_before_each = _record_documents(monkeypatch)
     manifest = build_manifest(build_index(huimin), huimin)
     project = _project(tmp_path, repo_root)
-    target = pdf.render_pdf(sample_assessment, project, tmp_path / "申报材料.pdf", include_evidence=False, manifest=manifest)
+    target = render_pdf(sample_assessment, project, tmp_path / "申报材料.pdf", include_evidence=False, manifest=manifest)
     batches = math.ceil(len(manifest.files) / 10)
     assert len(documents) - batches in (1, 2) and alive_before_each == [0] * len(documents)  # the HTML part once or twice
     texts = [page.extract_text() for page in pypdf.PdfReader(target).pages]
@@ -113,17 +115,17 @@ def test_the_manifest_is_laid_out_a_batch_at_a_time_with_continuous_page_numbers
 
 
 def test_a_rebuild_lays_out_again_only_the_batches_whose_content_changed(monkeypatch, tmp_path, repo_root, huimin, sample_assessment):
-    monkeypatch.setattr(pdf, "BATCH_ROWS", 10)
+    monkeypatch.setattr(context, "BATCH_ROWS", 10)
     project = _project(tmp_path, repo_root)
     manifest = build_manifest(build_index(huimin), huimin)
     batches = math.ceil(len(manifest.files) / 10)
-    first = pdf.render_pdf(sample_assessment, project, tmp_path / "first.pdf", include_evidence=False, manifest=manifest)
+    first = render_pdf(sample_assessment, project, tmp_path / "first.pdf", include_evidence=False, manifest=manifest)
     documents, _ = _record_documents(monkeypatch)
-    second = pdf.render_pdf(sample_assessment, project, tmp_path / "second.pdf", include_evidence=False, manifest=manifest)
+    second = render_pdf(sample_assessment, project, tmp_path / "second.pdf", include_evidence=False, manifest=manifest)
     assert len(documents) == 0 and first.read_bytes() == second.read_bytes()  # nothing laid out again, the HTML part included
     last = manifest.files[-1].model_copy(update={"sha256": "0" * 64})
     changed = manifest.model_copy(update={"files": [*manifest.files[:-1], last], "fingerprint": "1" * 64})
-    third = pdf.render_pdf(sample_assessment, project, tmp_path / "third.pdf", include_evidence=False, manifest=changed)
+    third = render_pdf(sample_assessment, project, tmp_path / "third.pdf", include_evidence=False, manifest=changed)
     assert len(documents) == 2  # the first batch (the fingerprint) and the last (the file); the HTML part is unchanged
     assert "0" * 64 in re.sub(r"\s", "", "".join(page.extract_text() for page in pypdf.PdfReader(third).pages))
     assert len(list((tmp_path / "output" / DOSSIER_PARTS).glob("*.pdf"))) == batches + 1  # replaced entries are removed

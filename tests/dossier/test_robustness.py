@@ -28,8 +28,6 @@ import pytest
 from support import hostile
 from support.processes import kill, start_stopped
 from support.projects import copy_sample, touch_everything
-from test_appendix import make_docx, make_jpeg, make_pdf
-from test_pdf_glyphs import missing_glyphs
 
 from assess.assessment.engine import run_assessment
 from assess.atomic import STALE_AFTER, remove_stale_temps
@@ -47,20 +45,16 @@ from assess.evidence.manifest import (
     load_manifest,
 )
 from assess.pipeline import BuildOptions, build
-from assess.render.dossier import appendix
-from assess.render.dossier.appendix import (
-    AppendixPlan,
-    UnsafeSource,
-    frame_page,
-    open_source,
-)
-from assess.render.dossier.build import (
-    back_chapters,
-    dossier_context,
-    manifest_view,
-    render_pdf,
-)
+from assess.render.dossier.assemble import add_placeholder_pages
+from assess.render.dossier.build import render_pdf
+from assess.render.dossier.context import back_chapters, dossier_context, manifest_view
+from assess.render.dossier.evidence import EvidencePages, frame_page
+from assess.render.dossier.geometry import A4
+from assess.render.dossier.plan import AppendixPlan
+from assess.render.dossier.sources import UnsafeSource, open_source, source_problem
 from assess.render.dossier.write import ObjectWriter
+from dossier.test_appendix import make_docx, make_jpeg, make_pdf
+from dossier.test_glyphs import missing_glyphs
 
 EPOCH = 1719709200
 """2024-06-30 01:00:00 UTC: not the report date's midnight, so the dates show which of the two was used."""
@@ -69,8 +63,10 @@ CHILD = """
 import sys
 import assess.render.dossier.appendix as appendix
 if sys.argv.pop(1) == "parallel":
-    appendix.PARALLEL_PAGES = 1  # the appendix written by a second process, as for a large district
+    appendix.PARALLEL_PAGES = 1  # the appendix written by a worker process, as for a large district
 from assess.cli import main
+
+pytestmark = pytest.mark.slow  # builds whole dossiers
 sys.argv[0] = "assess"
 main()
 """
@@ -122,9 +118,9 @@ def test_evidence_pages_are_framed_under_one_fixed_resource_name():
     source.add_blank_page(page_size=(842, 595))
     with pikepdf.new() as scratch:
         frame = frame_page(ObjectWriter(io.BytesIO()), scratch.add_blank_page(), source.pages[0], {})
-    assert frame.size == (appendix.A4[1], appendix.A4[0]) and b"/Evidence Do" in frame.placement
+    assert frame.size == (A4[1], A4[0]) and b"/Evidence Do" in frame.placement
     pdf = pikepdf.new()
-    appendix.add_placeholder_pages(pdf, appendix.EvidencePages(frames=[frame]))
+    add_placeholder_pages(pdf, EvidencePages(frames=[frame]))
     assert list(pdf.pages[0].Resources.XObject.keys()) == ["/Evidence"]  # pikepdf's add_overlay picks a random one
 
 
@@ -353,7 +349,7 @@ def test_open_source_refuses_symlinks_special_files_and_paths_leading_out(tmp_pa
         open_source(evidence / "dept" / "b.pdf", evidence)
     with pytest.raises(UnsafeSource, match="not a regular file"):
         open_source(evidence / "pipe.pdf", evidence)  # returns at once: a named pipe never blocks the build
-    assert appendix.source_problem(evidence / "gone.pdf", evidence).startswith("文件不存在")
+    assert source_problem(evidence / "gone.pdf", evidence).startswith("文件不存在")
 
 
 # --- a killed build ----------------------------------------------------------------------
@@ -362,7 +358,7 @@ STOP_BEFORE_ASSEMBLY = """
 import assess.render.dossier.build as pdf
 import assess.render.dossier.appendix as appendix
 appendix.PARALLEL_PAGES = 1
-pdf._assemble = lambda *args: stop("assembly")
+pdf.assemble = lambda *args: stop("assembly")
 """
 """Stop the dossier once laid out and its evidence pages written (by a second process) into the temporary file, before it is assembled."""
 

@@ -11,22 +11,20 @@ import pdfplumber
 import pikepdf
 import pypdf
 import pytest
-from test_appendix import evidence_file, make_docx, make_jpeg, make_pdf, make_png
-from test_pdf_glyphs import missing_glyphs
 
 from assess.config.project import Project, load_project
 from assess.evidence.model import Flag
 from assess.render import fonts
-from assess.render.dossier import appendix
-from assess.render.dossier.build import (
-    DossierTemplateProblem,
-    LayoutUnstable,
-    read_layout_guess,
-    render_pdf,
-    settle_page_numbers,
-)
+from assess.render.dossier import convert
+from assess.render.dossier.build import render_pdf
 from assess.render.dossier.layout import Pending, Written
+from assess.render.dossier.numbering import LayoutUnstable, read_layout_guess, settle_page_numbers
+from assess.render.dossier.templates import DossierTemplateProblem
 from assess.render.fonts import FontMissing
+from dossier.test_appendix import evidence_file, make_docx, make_jpeg, make_pdf, make_png
+from dossier.test_glyphs import missing_glyphs
+
+pytestmark = pytest.mark.slow  # builds whole dossiers
 
 HOSTILE = "<img src=x onerror=alert(1)>&amp;会议.pdf"
 """A file name that is also HTML: it must show as typed, never as markup."""
@@ -113,7 +111,7 @@ def dossier(tmp_path_factory, repo_root: Path, sample_assessment) -> Dossier:
     usable = [f for files in evidence.values() for f in files if f.usable and f.kind in ("pdf", "jpeg", "png")]
     appendix_pages = sum(f.pages for f in usable if "复印件" not in f.path)  # the copy repeats the plan's content
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(appendix, "office_converter", lambda: None)
+        patch.setattr(convert, "office_converter", lambda: None)
         return _render(tmp, project, assessment, appendix_pages)
 
 
@@ -228,7 +226,7 @@ def test_outline_has_every_category_indicator_and_evidence_file(dossier: Dossier
     for category in dossier.assessment.categories:
         assert f"{category.label}{category.name}" in outline
     assert "四、证明材料" in outline
-    assert "区国民经济和社会发展规划.pdf（第 {0}–{1} 页）".format(_html_pages(dossier) + 1, _html_pages(dossier) + 2) in outline
+    assert f"区国民经济和社会发展规划.pdf（第 {_html_pages(dossier) + 1}–{_html_pages(dossier) + 2} 页）" in outline
 
 
 def test_evidence_bookmarks_open_the_right_pages(dossier: Dossier) -> None:

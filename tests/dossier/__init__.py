@@ -1,0 +1,1 @@
+"""Tests of the PDF dossier; a package so its modules can share helpers (dossier.test_appendix …)."""
