@@ -25,11 +25,11 @@ demo: setup
 	$(BIN)/assess verify
 
 # Everything CI runs: static checks, the documentation site, every test (browser, OCR, slow ones).
-test: setup
+test: setup lint
 	$(BIN)/pytest
 
 # The inner loop: static checks and the tests not marked slow.
-check: setup
+check: setup lint
 	$(BIN)/pytest -m "not slow"
 
 lint: setup

@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 from assess.atomic import atomic_path, write_reproducible_zip  # noqa: E402
 from assess.config.project import Project, load_project  # noqa: E402
 from assess.evidence.folders import folder_name  # noqa: E402
-from assess.evidence.index import init_evidence
+from assess.evidence.index import init_evidence  # noqa: E402
 from assess.render.fonts import cjk_font_file  # noqa: E402
 
 SERIF = "Noto Serif CJK SC"

@@ -53,7 +53,7 @@ def settle_page_numbers(html: HtmlPart, guess: tuple[int, int]) -> tuple[Written
             manifest, manifest_at = html.write_manifest(start, continued_pages), (start, continued_pages)
 
         def numbers_right(pages: int, start: int = start, guessed: int = continued_pages) -> bool:
-            return not html.numbered or (pages + 1 == start and continued.result().pages == guessed)
+            return not html.numbered or (pages + 1 == start and continued.result().pages == guessed)  # noqa: B023 (called within this pass)
 
         front = html.write_front(start, continued_pages, numbers_right)
         if front.paths:
