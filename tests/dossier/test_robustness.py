@@ -56,6 +56,8 @@ from assess.render.dossier.write import ObjectWriter
 from dossier.test_appendix import make_docx, make_jpeg, make_pdf
 from dossier.test_glyphs import missing_glyphs
 
+pytestmark = pytest.mark.slow  # builds whole dossiers
+
 EPOCH = 1719709200
 """2024-06-30 01:00:00 UTC: not the report date's midnight, so the dates show which of the two was used."""
 
@@ -65,8 +67,6 @@ import assess.render.dossier.appendix as appendix
 if sys.argv.pop(1) == "parallel":
     appendix.PARALLEL_PAGES = 1  # the appendix written by a worker process, as for a large district
 from assess.cli import main
-
-pytestmark = pytest.mark.slow  # builds whole dossiers
 sys.argv[0] = "assess"
 main()
 """

@@ -30,12 +30,12 @@ from dossier.test_parts_cache import _record_documents
 from dossier.test_pdf import _assessment, _evidence, _project, _render
 from dossier.test_robustness import bare_project
 
+pytestmark = pytest.mark.slow  # builds whole dossiers
+
 ORPHAN_SCRIPT = """
 import sys
 from pathlib import Path
 from assess.render.dossier.layout import Layout, Layouter, PartJob, PartsCache, Styles
-
-pytestmark = pytest.mark.slow  # builds whole dossiers
 root, tmp = Path(sys.argv[1]), Path(sys.argv[2])
 folder = root / "templates" / "dossier"
 styles = Styles(root, folder, (folder / "dossier.css").read_text(encoding="utf-8"), "")
