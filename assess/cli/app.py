@@ -22,8 +22,9 @@ COMMANDS = {
 }
 """Each command and where it lives, in the order `assess --help` lists them.
 
-Loaded on first use (click's lazy subcommands), so `assess --help` does not pay for openpyxl,
-WeasyPrint or the engine.
+Loaded on first use (click's lazy subcommands): a command imports only its own module, so
+`assess check` does not pay for openpyxl or WeasyPrint. `assess --help` loads them all, to print
+each command's help.
 """
 
 
